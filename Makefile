@@ -1,0 +1,45 @@
+# audioarchive: two commands on a fresh machine, `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint bench chaos screenshots serve clean help setup setup-test
+
+help:
+	@echo "make demo    set everything up, build the sample sessions, print where the feed is"
+	@echo "make test    set everything up with the test tools, run the whole suite"
+	@echo "make lint    ruff check, ruff format --check, mypy"
+	@echo "make bench   loudness and speed benchmark on a generated one-hour meeting"
+	@echo "make serve   serve the built feed on http://127.0.0.1:8000/"
+
+setup:
+	@scripts/system-deps.sh required:ffmpeg required:ffprobe optional:espeak-ng
+	@scripts/venv.sh $(VENV) $(PYTHON)
+
+setup-test:
+	@scripts/system-deps.sh required:ffmpeg required:ffprobe optional:espeak-ng
+	@scripts/venv.sh $(VENV) $(PYTHON) test,dev
+
+demo: setup
+	@$(BIN)/python scripts/make_samples.py .
+	@$(BIN)/audioarchive publish
+	@echo
+	@echo "Feed:  $(CURDIR)/feed/feed.xml"
+	@echo "Pages: $(CURDIR)/feed/index.html"
+	@echo "Listen or subscribe: '$(BIN)/audioarchive serve' then open http://127.0.0.1:8000/"
+	@echo "  (from a phone on the same network: '$(BIN)/audioarchive serve --host 0.0.0.0')"
+
+test: setup-test
+	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup-test
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/mypy
+
+serve: demo
+	$(BIN)/audioarchive serve
+
+clean:
+	rm -rf feed archive .audioarchive .pytest_cache .mypy_cache .ruff_cache

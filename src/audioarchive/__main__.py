@@ -1,0 +1,5 @@
+"""``python -m audioarchive``."""
+
+from audioarchive.cli import main
+
+main()

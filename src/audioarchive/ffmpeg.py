@@ -1,0 +1,328 @@
+"""The only module that spawns external programs: ffmpeg, ffprobe (and espeak-ng for samples).
+
+Commands are argument lists, never shell strings, always with ``-hide_banner
+-nostdin``; each is logged with :func:`shlex.join` at debug level. Parsing of
+their output is done by pure functions (``parse_*``) with unit tests of their
+own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import shlex
+import shutil
+import subprocess
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import IO, Any
+
+from audioarchive.config import ToolSettings
+from audioarchive.errors import AudioInputError, FFmpegError, ToolNotFoundError
+
+log = logging.getLogger(__name__)
+
+INSTALL_HINT = "install it with 'apt-get install ffmpeg' (Debian/Ubuntu) or 'brew install ffmpeg'"
+Fraction = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class Tools:
+    ffmpeg: str
+    ffprobe: str
+    version: str
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What ffprobe says about the first audio stream of a file."""
+
+    path: Path
+    duration: float
+    sample_rate: int
+    channels: int
+    channel_layout: str
+    codec: str
+    sample_fmt: str
+    bits: int  # bits per raw sample when lossless (16, 24, 32), else 0
+    format_name: str
+
+    @property
+    def lossless(self) -> bool:
+        return self.codec.startswith("pcm_") or self.codec in _LOSSLESS
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """EBU R128 figures of one file, as ffmpeg's ebur128 filter reports them."""
+
+    integrated: float  # LUFS; -70.0 for silence
+    lra: float  # LU
+    true_peak: float  # dBTP; -inf for digital silence
+    threshold: float = -70.0
+
+    def as_dict(self) -> dict[str, float | None]:
+        return {
+            "integrated_lufs": _finite(self.integrated),
+            "loudness_range_lu": _finite(self.lra),
+            "true_peak_dbtp": _finite(self.true_peak),
+        }
+
+
+_LOSSLESS = {"flac", "alac", "wavpack", "tta", "ape", "mlp", "truehd"}
+_SUMMARY = re.compile(
+    r"Integrated loudness:\s*I:\s*(?P<i>-?[\d.]+|-?inf|nan) LUFS"
+    r"\s*Threshold:\s*(?P<t>-?[\d.]+|-?inf) LUFS"
+    r".*?Loudness range:\s*LRA:\s*(?P<lra>-?[\d.]+|-?inf|nan) LU"
+    r"(?:.*?True peak:\s*Peak:\s*(?P<tp>-?[\d.]+|-?inf|nan) dBFS)?",
+    re.S,
+)
+
+
+def _finite(value: float) -> float | None:
+    return round(value, 2) if math.isfinite(value) else None
+
+
+# --- finding the tools -------------------------------------------------------------------------
+
+
+def find_tools(
+    settings: ToolSettings, *, encoders: Iterable[str] = ("libmp3lame", "flac")
+) -> Tools:
+    """Resolve ffmpeg and ffprobe, check the encoders a run needs; else ``ToolNotFoundError``."""
+    return _find_tools(settings.ffmpeg, settings.ffprobe, tuple(sorted(encoders)))
+
+
+@cache
+def _find_tools(ffmpeg_name: str, ffprobe_name: str, encoders: tuple[str, ...]) -> Tools:
+    ffmpeg, ffprobe = _which(ffmpeg_name), _which(ffprobe_name)
+    version_out = _capture([ffmpeg, "-hide_banner", "-version"])
+    version = version_out.split("\n", 1)[0].removeprefix("ffmpeg version ").split(" ")[0]
+    available = parse_encoders(_capture([ffmpeg, "-hide_banner", "-encoders"]))
+    missing = [e for e in encoders if e not in available]
+    if missing:
+        raise ToolNotFoundError(
+            f"ffmpeg {version} lacks the encoder(s) {', '.join(missing)}",
+            hint="install a full ffmpeg build, e.g. Debian's 'ffmpeg' package",
+        )
+    return Tools(ffmpeg, ffprobe, version)
+
+
+def _which(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise ToolNotFoundError(f"{name} was not found on PATH", hint=INSTALL_HINT)
+    return found
+
+
+def _capture(cmd: list[str]) -> str:
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError) as err:
+        raise ToolNotFoundError(f"{cmd[0]} does not run: {err}", hint=INSTALL_HINT) from err
+
+
+def parse_encoders(text: str) -> set[str]:
+    """Encoder names from ``ffmpeg -encoders``."""
+    names = set()
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and len(parts[0]) == 6 and parts[0][0] in "AVS":
+            names.add(parts[1])
+    return names
+
+
+# --- probing -----------------------------------------------------------------------------------
+
+
+def probe(tools: Tools, path: Path) -> AudioInfo:
+    """Describe the audio of ``path``; raise ``AudioInputError`` naming it when there is none."""
+    cmd = [
+        tools.ffprobe,
+        "-hide_banner",
+        "-v",
+        "error",
+        "-print_format",
+        "json",
+        "-show_format",
+        "-show_streams",
+        "-select_streams",
+        "a:0",
+        str(path),
+    ]
+    log.debug("%s", shlex.join(cmd))
+    result = subprocess.run(
+        cmd, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL
+    )
+    if result.returncode != 0:
+        reason = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "unreadable"
+        reason = reason.replace(str(path), "").strip(": ") or "unreadable"
+        raise AudioInputError(f"{path.name}: not a readable audio file ({reason})")
+    try:
+        return parse_probe(path, json.loads(result.stdout))
+    except ValueError as err:
+        raise AudioInputError(f"{path.name}: {err}") from None
+
+
+def parse_probe(path: Path, data: dict[str, Any]) -> AudioInfo:
+    """An :class:`AudioInfo` from ffprobe's JSON; ``ValueError`` when there is no usable audio."""
+    streams = data.get("streams") or []
+    if not streams:
+        raise ValueError("no audio stream; expected a recording")
+    stream = streams[0]
+    fmt = data.get("format") or {}
+    duration = _float(stream.get("duration")) or _float(fmt.get("duration"))
+    if duration is None or duration <= 0:
+        raise ValueError("no audio (zero length); expected a recording")
+    bits = int(stream.get("bits_per_raw_sample") or stream.get("bits_per_sample") or 0)
+    return AudioInfo(
+        path=path,
+        duration=duration,
+        sample_rate=int(stream.get("sample_rate") or 0),
+        channels=int(stream.get("channels") or 0),
+        channel_layout=str(stream.get("channel_layout") or ""),
+        codec=str(stream.get("codec_name") or ""),
+        sample_fmt=str(stream.get("sample_fmt") or ""),
+        bits=bits,
+        format_name=str(fmt.get("format_name") or ""),
+    )
+
+
+def _float(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+# --- running -----------------------------------------------------------------------------------
+
+
+def run_ffmpeg(
+    tools: Tools,
+    args: Sequence[str],
+    *,
+    duration: float | None = None,
+    progress: Fraction | None = None,
+    stdout: IO[bytes] | None = None,
+) -> str:
+    """Run ffmpeg with ``args``; report progress fractions; return its stderr (``-v info``).
+
+    ``stdout`` receives raw output when the command writes to ``pipe:1``; then
+    progress is not available.
+    """
+    want_progress = progress is not None and duration and stdout is None
+    cmd = [tools.ffmpeg, "-hide_banner", "-nostdin", "-y"]
+    if want_progress:
+        cmd += ["-progress", "pipe:1", "-nostats"]
+    else:
+        cmd += ["-nostats"]
+    cmd += list(args)
+    log.debug("%s", shlex.join(cmd))
+    with subprocess.Popen(
+        cmd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        if proc.stdout is None or proc.stderr is None:  # pragma: no cover (PIPE always gives both)
+            raise RuntimeError("ffmpeg pipes are missing")
+        tail: deque[str] = deque(maxlen=400)
+        reader = threading.Thread(target=_drain, args=(proc.stderr, tail), daemon=True)
+        reader.start()
+        if stdout is not None:
+            shutil.copyfileobj(proc.stdout, stdout, 1 << 20)
+        elif want_progress and progress is not None and duration:
+            for raw in proc.stdout:
+                seconds = parse_progress_line(raw.decode("ascii", "replace"))
+                if seconds is not None:
+                    progress(min(1.0, seconds / duration))
+        else:
+            proc.stdout.read()
+        proc.wait()
+        reader.join()
+    stderr = "".join(tail)
+    if proc.returncode != 0:
+        raise FFmpegError(cmd, proc.returncode, stderr[-2000:])
+    if progress is not None:
+        progress(1.0)
+    return stderr
+
+
+def _drain(stream: IO[bytes], tail: deque[str]) -> None:
+    for raw in stream:
+        tail.append(raw.decode("utf-8", "replace"))
+
+
+def parse_progress_line(line: str) -> float | None:
+    """Seconds of output done, from one ``-progress`` line (``out_time_us=...``)."""
+    key, _, value = line.strip().partition("=")
+    if key not in ("out_time_us", "out_time_ms"):
+        return None
+    try:
+        micros = int(value)
+    except ValueError:
+        return None
+    return micros / 1_000_000 if micros >= 0 else None
+
+
+def parse_ebur128(stderr: str) -> Loudness:
+    """The summary of ffmpeg's ebur128 filter; ``ValueError`` if there is none."""
+    matches = list(_SUMMARY.finditer(stderr))
+    if not matches:
+        raise ValueError("no ebur128 summary in ffmpeg's output")
+    m = matches[-1]
+    return Loudness(
+        integrated=float(m["i"]),
+        lra=float(m["lra"]),
+        true_peak=float(m["tp"]) if m["tp"] is not None else float("nan"),
+        threshold=float(m["t"]),
+    )
+
+
+def measure_loudness(
+    tools: Tools,
+    path: Path,
+    *,
+    duration: float | None = None,
+    progress: Fraction | None = None,
+    dualmono: bool = True,
+) -> Loudness:
+    """Integrated loudness, range and true peak of ``path``, measured on its decoded audio."""
+    stderr = run_ffmpeg(
+        tools,
+        [
+            "-v",
+            "info",
+            "-i",
+            str(path),
+            "-map",
+            "0:a:0",
+            "-af",
+            f"ebur128=peak=true:dualmono={'true' if dualmono else 'false'}:framelog=verbose",
+            "-f",
+            "null",
+            "-",
+        ],
+        duration=duration,
+        progress=progress,
+    )
+    return parse_ebur128(stderr)
+
+
+def speak(text: str, voice: str, out: Path, *, speed: int = 150) -> bool:
+    """Synthesise ``text`` with espeak-ng into a WAV; ``False`` when espeak-ng is absent."""
+    program = shutil.which("espeak-ng")
+    if program is None:
+        return False
+    cmd = [program, "-v", voice, "-s", str(speed), "-w", str(out), text]
+    log.debug("%s", shlex.join(cmd))
+    subprocess.run(cmd, check=True, capture_output=True)
+    return True

@@ -1,0 +1,44 @@
+"""One writer per workspace: an advisory lock on ``.audioarchive/lock``."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from audioarchive.errors import WorkspaceLockedError
+
+
+@contextlib.contextmanager
+def workspace_lock(state_dir: Path, what: str = "build") -> Iterator[None]:
+    """Hold the workspace lock; refuse at once (exit 2) when another process has it.
+
+    The kernel releases the lock when its holder dies, so a killed run never
+    leaves the workspace locked.
+    """
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / "lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_holder(fd)
+            raise WorkspaceLockedError(
+                f"another audioarchive {holder or 'process'} is working in this workspace",
+                hint="wait for it to finish, then run this command again",
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{what} {os.getpid()}\n".encode())
+        yield
+    finally:
+        os.close(fd)
+
+
+def _read_holder(fd: int) -> str:
+    try:
+        return os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+    except OSError:
+        return ""

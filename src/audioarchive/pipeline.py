@@ -1,0 +1,513 @@
+"""Runs the stages per episode and records an :class:`EpisodeResult` for each.
+
+``metadata → audio → tags → feed + site → publish``. Each episode's audio is
+redone only when what determines it changed (its parts, trims, redactions,
+the audio profile); its tags only when the metadata changed; feed and pages
+are regenerated every time but written only when their bytes differ.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from audioarchive.audio import AudioJob, AudioResult, process_audio
+from audioarchive.audio.process import AUDIO_VERSION
+from audioarchive.episode import (
+    Episode,
+    EpisodeRecord,
+    OutputFile,
+    Publication,
+    SourceFile,
+    load_record,
+    remove_record,
+    save_record,
+)
+from audioarchive.errors import AudioArchiveError, InputError
+from audioarchive.feed import build_feed
+from audioarchive.ffmpeg import AudioInfo, Tools, find_tools
+from audioarchive.locking import workspace_lock
+from audioarchive.mediatypes import media_type
+from audioarchive.recordings import probe_recordings
+from audioarchive.session import Session, Workspace
+from audioarchive.site import render_site
+from audioarchive.tags import episode_tags, write_tags
+from audioarchive.text import sha256_bytes, sha256_file
+from audioarchive.writing import atomic_path, remove_temporaries, write_atomic
+
+log = logging.getLogger(__name__)
+
+Status = Literal["built", "retagged", "unchanged", "failed", "planned"]
+Action = Literal["encode", "retag", "unchanged"]
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    stage: str  # "master", "measure", "encode mp3", "check", "tags", ...
+    episode: str
+    fraction: float  # 0.0 .. 1.0
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+@dataclass(frozen=True)
+class EpisodeResult:
+    id: str
+    status: Status
+    message: str = ""
+    record: EpisodeRecord | None = None
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    episodes: tuple[EpisodeResult, ...]
+    written: tuple[str, ...] = ()  # paths relative to the workspace
+    removed: tuple[str, ...] = ()
+    feed: Path | None = None
+    index: Path | None = None
+    dry_run: bool = False
+
+    @property
+    def failed(self) -> tuple[EpisodeResult, ...]:
+        return tuple(e for e in self.episodes if e.status == "failed")
+
+    @property
+    def audio_work(self) -> bool:
+        return any(e.status == "built" for e in self.episodes)
+
+
+@dataclass
+class _Context:
+    workspace: Workspace
+    tools: Tools
+    force: bool
+    progress: ProgressCallback
+    written: list[str] = field(default_factory=list)
+
+    def note(self, path: Path) -> None:
+        self.written.append(self.workspace.paths.rel(path))
+
+
+def build(
+    workspace: Workspace,
+    ids: Sequence[str] = (),
+    *,
+    force: bool = False,
+    dry_run: bool = False,
+    progress: ProgressCallback | None = None,
+) -> BuildReport:
+    """(Re)build what changed for ``ids`` (default: every recorded session), then feed and pages."""
+    selected = _select(workspace, ids)
+    paths = workspace.paths
+    encoders = ["libmp3lame", "flac"] + (
+        ["libopus"] if "opus" in workspace.settings.audio.extra_formats else []
+    )
+    tools = find_tools(workspace.settings.tools, encoders=encoders)
+    infos = probe_recordings(workspace, tools, selected)
+    if dry_run:
+        return _plan(workspace, selected, infos, force)
+    with workspace_lock(paths.state, "build"):
+        for folder in (paths.feed, paths.archive, paths.state):
+            remove_temporaries(folder)
+        ctx = _Context(workspace, tools, force, progress or (lambda _e: None))
+        results = [_build_episode(ctx, s, infos[s.id]) for s in selected]
+        publication = collect_publication(workspace, ctx)
+        feed_path = paths.feed / "feed.xml"
+        files = render_site(publication)
+        files["feed.xml"] = build_feed(publication)
+        for relpath, data in sorted(files.items()):
+            if write_atomic(paths.feed / relpath, data):
+                ctx.note(paths.feed / relpath)
+        removed = _prune_feed(workspace, publication, set(files))
+        _forget_removed_sessions(workspace)
+    return BuildReport(
+        episodes=tuple(results),
+        written=tuple(ctx.written),
+        removed=tuple(removed),
+        feed=feed_path,
+        index=paths.feed / "index.html",
+    )
+
+
+def _select(workspace: Workspace, ids: Sequence[str]) -> list[Session]:
+    if not ids:
+        return list(workspace.episodes)
+    chosen = [workspace.session(i) for i in dict.fromkeys(ids)]
+    for session in chosen:
+        if not session.recorded:
+            raise InputError(
+                f"{workspace.paths.rel(session.source)}: session {session.id} has no recording yet",
+                hint=f"put its files in recordings/{session.id}/ or run "
+                f"'audioarchive ingest {session.id} FILE...'",
+            )
+    return chosen
+
+
+# --- fingerprints ---------------------------------------------------------------------------
+
+
+def _sources(
+    session: Session, infos: tuple[AudioInfo, ...], previous: EpisodeRecord | None
+) -> tuple[SourceFile, ...]:
+    """The parts with their checksums, reusing the last run's when size and time are unchanged."""
+    known = {s.name: s for s in previous.sources} if previous else {}
+    out = []
+    for part, info in zip(session.recording, infos, strict=True):
+        stat = part.stat()
+        old = known.get(part.name)
+        if old and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
+            digest = old.sha256
+        else:
+            digest = sha256_file(part)
+        out.append(
+            SourceFile(
+                name=part.name,
+                size=stat.st_size,
+                sha256=digest,
+                duration=info.duration,
+                sample_rate=info.sample_rate,
+                channels=info.channels,
+                codec=info.codec,
+                mtime_ns=stat.st_mtime_ns,
+            )
+        )
+    return tuple(out)
+
+
+def _key(*parts: object) -> str:
+    blob = json.dumps(parts, sort_keys=True, default=repr).encode()
+    return hashlib.sha256(blob).hexdigest()[:20]
+
+
+def _audio_key(workspace: Workspace, session: Session, sources: tuple[SourceFile, ...]) -> str:
+    show = workspace.show
+    jingles = [sha256_file(p) if p else None for p in (show.intro, show.outro)]
+    return _key(
+        AUDIO_VERSION,
+        [s.sha256 for s in sources],
+        session.trim,
+        session.redactions,
+        workspace.settings.audio,
+        jingles,
+    )
+
+
+def _master_key(sources: tuple[SourceFile, ...]) -> str:
+    return _key(AUDIO_VERSION, [s.sha256 for s in sources])
+
+
+# --- one episode ----------------------------------------------------------------------------
+
+
+def _build_episode(ctx: _Context, session: Session, infos: tuple[AudioInfo, ...]) -> EpisodeResult:
+    try:
+        return _build_episode_unchecked(ctx, session, infos)
+    except AudioArchiveError as err:
+        log.error("%s: %s", session.id, err.message)
+        return EpisodeResult(session.id, "failed", err.message)
+
+
+def _build_episode_unchecked(
+    ctx: _Context, session: Session, infos: tuple[AudioInfo, ...]
+) -> EpisodeResult:
+    workspace = ctx.workspace
+    paths = workspace.paths
+    previous = load_record(paths.state, session.id)
+    sources = _sources(session, infos, previous)
+    audio_key = _audio_key(workspace, session, sources)
+    cache = paths.state / "cache" / session.id
+    master_dest = paths.archive / session.id / f"{session.id}.flac"
+    public_cache = {
+        fmt: cache / f"public.{fmt}" for fmt in ("mp3", *workspace.settings.audio.extra_formats)
+    }
+    audio_current = (
+        not ctx.force
+        and previous is not None
+        and previous.audio_key == audio_key
+        and all(p.is_file() for p in public_cache.values())
+    )
+    master_current = (
+        not ctx.force
+        and previous is not None
+        and previous.master is not None
+        and _master_key(previous.sources) == _master_key(sources)
+        and master_dest.is_file()
+    )
+    status: Status = "unchanged"
+    if audio_current and previous is not None:
+        timeline, loudness = previous.timeline, previous.loudness
+        new_master: Path | None = None
+    else:
+        log.info("%s: processing audio", session.id)
+        result = _process(ctx, session, infos, cache, want_master=not master_current)
+        timeline, loudness = result.timeline, result.report.as_dict()
+        new_master = result.master
+        status = "built"
+    page_url = workspace.settings.site.url(f"episodes/{session.id}/")
+    tagset = episode_tags(
+        workspace.show, session, timeline, page_url=page_url, extra=_loudness_tags(loudness)
+    )
+    tag_key = _key(audio_key, tagset.fingerprint(), _master_key(sources))
+    outputs_current = (
+        previous is not None
+        and previous.tag_key == tag_key
+        and all((paths.feed / m.path).is_file() for m in previous.media)
+        and master_current
+    )
+    if status == "unchanged" and outputs_current and previous is not None:
+        return EpisodeResult(session.id, "unchanged", "up to date", previous)
+    ctx.progress(ProgressEvent("tags", session.id, 0.0))
+    media = tuple(
+        _publish_media(ctx, session, fmt, src, tagset) for fmt, src in public_cache.items()
+    )
+    master_src = new_master if new_master is not None else master_dest
+    master = _write_master(ctx, master_src, master_dest, tagset, move=new_master is not None)
+    ctx.progress(ProgressEvent("tags", session.id, 1.0))
+    record = EpisodeRecord(
+        id=session.id,
+        audio_key=audio_key,
+        tag_key=tag_key,
+        timeline=timeline,
+        media=media,
+        master=master,
+        sources=sources,
+        loudness=loudness,
+    )
+    save_record(paths.state, record)
+    if status == "unchanged":
+        status = "retagged"
+    return EpisodeResult(
+        session.id, status, "audio rendered" if status == "built" else "tags updated", record
+    )
+
+
+def _process(
+    ctx: _Context, session: Session, infos: tuple[AudioInfo, ...], cache: Path, *, want_master: bool
+) -> AudioResult:
+    show = ctx.workspace.show
+    job = AudioJob(
+        session_id=session.id,
+        parts=infos,
+        trim=session.trim,
+        redactions=session.redactions,
+        profile=ctx.workspace.settings.audio,
+        workdir=cache,
+        intro=show.intro,
+        outro=show.outro,
+        want_master=want_master,
+    )
+    return process_audio(
+        ctx.tools,
+        job,
+        lambda stage, fraction: ctx.progress(ProgressEvent(stage, session.id, fraction)),
+    )
+
+
+def _loudness_tags(loudness: dict[str, object]) -> dict[str, str]:
+    output = loudness.get("output")
+    if not isinstance(output, dict):
+        return {}
+    names = {
+        "integrated_lufs": "LOUDNESS_INTEGRATED_LUFS",
+        "true_peak_dbtp": "LOUDNESS_TRUE_PEAK_DBTP",
+        "loudness_range_lu": "LOUDNESS_RANGE_LU",
+    }
+    return {tag: str(output[key]) for key, tag in names.items() if output.get(key) is not None}
+
+
+def _publish_media(
+    ctx: _Context, session: Session, fmt: str, src: Path, tagset: object
+) -> OutputFile:
+    """Tag a copy of the untagged encode; name it by its content (new bytes, new URL)."""
+    folder = ctx.workspace.paths.feed / "episodes" / session.id
+    staging = folder / f".tmp-{session.id}.{fmt}"
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        shutil.copyfile(src, staging)
+        write_tags(staging, tagset)  # type: ignore[arg-type]
+        digest = sha256_file(staging)
+        name = f"{session.id}-{digest[:10]}.{fmt}"
+        dest = folder / name
+        if dest.is_file() and sha256_file(dest) == digest:
+            staging.unlink()
+        else:
+            staging.replace(dest)
+            ctx.note(dest)
+    finally:
+        staging.unlink(missing_ok=True)
+    relpath = f"episodes/{session.id}/{name}"
+    return OutputFile(fmt, relpath, dest.stat().st_size, digest, media_type(name))
+
+
+def _write_master(
+    ctx: _Context, src: Path, dest: Path, tagset: object, *, move: bool
+) -> OutputFile:
+    with atomic_path(dest) as tmp:
+        if move:
+            src.replace(tmp)
+        else:
+            shutil.copyfile(src, tmp)
+        write_tags(tmp, tagset)  # type: ignore[arg-type]
+    ctx.note(dest)
+    relpath = dest.relative_to(ctx.workspace.paths.archive).as_posix()
+    return OutputFile(
+        "flac", relpath, dest.stat().st_size, sha256_file(dest), media_type(dest.name)
+    )
+
+
+# --- the whole collection -------------------------------------------------------------------
+
+
+def collect_publication(workspace: Workspace, ctx: _Context | None = None) -> Publication:
+    """The built episodes (from their records), the upcoming sessions and the artwork."""
+    paths = workspace.paths
+    episodes = []
+    for session in workspace.episodes:
+        record = load_record(paths.state, session.id)
+        if record is not None and all((paths.feed / m.path).is_file() for m in record.media):
+            episodes.append(Episode(session, record))
+    artwork = _publish_image(workspace, workspace.show.artwork, "show", ctx)
+    episode_artwork = {
+        s.id: _publish_image(workspace, s.artwork, s.id, ctx)
+        for s in workspace.sessions
+        if s.artwork
+    }
+    return Publication(
+        show=workspace.show,
+        site=workspace.settings.site,
+        episodes=tuple(episodes),
+        upcoming=workspace.upcoming,
+        artwork=artwork,
+        episode_artwork=episode_artwork,
+    )
+
+
+def _publish_image(workspace: Workspace, source: Path, stem: str, ctx: _Context | None) -> str:
+    data = source.read_bytes()
+    suffix = ".png" if source.suffix.lower() == ".png" else ".jpg"
+    relpath = f"images/{stem}-{sha256_bytes(data)[:10]}{suffix}"
+    if ctx is not None and write_atomic(workspace.paths.feed / relpath, data):
+        ctx.note(workspace.paths.feed / relpath)
+    return relpath
+
+
+def _prune_feed(
+    workspace: Workspace, publication: Publication, generated: Iterable[str]
+) -> list[str]:
+    """Remove from ``feed/`` every file the build did not produce: it is exactly the public tree."""
+    keep = set(generated)
+    keep.add(publication.artwork)
+    keep.update(publication.episode_artwork.values())
+    for episode in publication.episodes:
+        keep.update(m.path for m in episode.record.media)
+    removed = []
+    feed = workspace.paths.feed
+    for path in sorted(feed.rglob("*")) if feed.is_dir() else []:
+        rel = path.relative_to(feed).as_posix()
+        if path.is_file() and rel not in keep:
+            path.unlink()
+            removed.append(workspace.paths.rel(path))
+    for folder in (
+        sorted((p for p in feed.rglob("*") if p.is_dir()), reverse=True) if feed.is_dir() else []
+    ):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+    return removed
+
+
+def _forget_removed_sessions(workspace: Workspace) -> None:
+    state = workspace.paths.state
+    known = {s.id for s in workspace.sessions}
+    for path in (state / "state").glob("*.json") if (state / "state").is_dir() else []:
+        if path.stem not in known:
+            remove_record(state, path.stem)
+            shutil.rmtree(state / "cache" / path.stem, ignore_errors=True)
+
+
+# --- planning (dry run) ---------------------------------------------------------------------
+
+
+def _plan(
+    workspace: Workspace,
+    selected: list[Session],
+    infos: dict[str, tuple[AudioInfo, ...]],
+    force: bool,
+) -> BuildReport:
+    results = []
+    for session in selected:
+        previous = load_record(workspace.paths.state, session.id)
+        sources = _sources(session, infos[session.id], previous)
+        if (
+            force
+            or previous is None
+            or previous.audio_key != _audio_key(workspace, session, sources)
+        ):
+            results.append(EpisodeResult(session.id, "planned", "would process audio and tags"))
+            continue
+        tagset = episode_tags(
+            workspace.show,
+            session,
+            previous.timeline,
+            page_url=workspace.settings.site.url(f"episodes/{session.id}/"),
+            extra=_loudness_tags(previous.loudness),
+        )
+        tag_key = _key(previous.audio_key, tagset.fingerprint(), _master_key(sources))
+        if tag_key != previous.tag_key:
+            results.append(EpisodeResult(session.id, "planned", "would update tags"))
+        else:
+            results.append(EpisodeResult(session.id, "unchanged", "up to date", previous))
+    return BuildReport(episodes=tuple(results), dry_run=True)
+
+
+# --- publish --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    build: BuildReport
+    target: str  # where the public tree now is
+    feed_url: str
+    uploaded: tuple[str, ...] = ()
+    deleted: tuple[str, ...] = ()
+    dry_run: bool = False
+
+
+def publish(
+    workspace: Workspace,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    progress: ProgressCallback | None = None,
+) -> PublishReport:
+    """Build, then upload what changed to the configured storage (none: ``feed/`` is the tree)."""
+    report = build(workspace, force=force, dry_run=dry_run, progress=progress)
+    settings = workspace.settings
+    if settings.storage is None:
+        return PublishReport(
+            build=report,
+            target=workspace.paths.rel(workspace.paths.feed) + "/",
+            feed_url=settings.site.feed_url,
+            dry_run=dry_run,
+        )
+    raise InputError(
+        "audioarchive.toml: storage: S3 publishing is not available in this version",
+        hint="remove [storage] to publish into feed/",
+    )
+
+
+__all__ = [
+    "BuildReport",
+    "EpisodeResult",
+    "ProgressEvent",
+    "PublishReport",
+    "build",
+    "collect_publication",
+    "publish",
+]

@@ -1,0 +1,265 @@
+"""Synthetic meeting recordings, for the sample workspace, the tests and the benchmarks.
+
+A meeting is a list of turns (text, voice, level) rendered with espeak-ng when
+it is installed (a speech-like noise otherwise), separated by pauses, over a
+pink-noise room tone, with an early start and a late stop, written as one file
+or split sample-exactly into parts the way field recorders do. The spoken
+turns come back as cues on the raw timeline, for transcripts.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from audioarchive.ffmpeg import Tools, probe, run_ffmpeg, speak
+
+HOST_TEXTS = (
+    "Bonsoir à toutes et à tous, et bienvenue à cette rencontre du Mouton Numérique.",
+    (
+        "Quand les guichets ferment et que tout passe par un site internet, les personnes "
+        "les plus éloignées du numérique renoncent à leurs droits."
+    ),
+    "Merci beaucoup. Nous passons maintenant aux questions de la salle.",
+)
+GUEST_TEXTS = (
+    "Merci. Les caisses utilisent des algorithmes de notation pour cibler les contrôles.",
+    (
+        "Ces scores de risque visent d'abord les personnes les plus précaires. "
+        "Il faut rendre ces règles publiques et discutables."
+    ),
+)
+CODECS: dict[str, list[str]] = {
+    ".wav": ["-c:a", "pcm_s{bits}le", "-rf64", "auto"],
+    ".flac": ["-c:a", "flac"],
+    ".m4a": ["-c:a", "aac", "-b:a", "128k"],
+    ".mp3": ["-c:a", "libmp3lame", "-b:a", "128k"],
+}
+
+
+@dataclass(frozen=True)
+class Turn:
+    text: str
+    speaker: str = "host"
+    voice: str = "fr"
+    gain_db: float = -3.0
+    pause: float = 1.5  # seconds of room tone after the turn
+
+
+@dataclass(frozen=True)
+class Cue:
+    start: float
+    end: float
+    speaker: str
+    text: str
+
+
+@dataclass(frozen=True)
+class MeetingSpec:
+    turns: tuple[Turn, ...]
+    lead: float = 4.0  # room tone before the first word
+    tail: float = 3.0  # room tone after the last word
+    minutes: float | None = None  # loop the turns to reach this length
+    rate: int = 48000
+    channels: int = 2
+    bits: int = 24
+    room_amplitude: float = 0.004
+    parts: int = 1
+    seed: int = 1
+
+
+@dataclass(frozen=True)
+class Meeting:
+    parts: tuple[Path, ...]
+    cues: tuple[Cue, ...]
+    duration: float
+    speech: bool  # True when espeak-ng spoke, False for the noise fallback
+
+
+@dataclass
+class _Rendered:
+    clips: list[Path] = field(default_factory=list)
+    durations: list[float] = field(default_factory=list)
+    speech: bool = True
+
+
+def default_turns(quiet_db: float = 12.0) -> tuple[Turn, ...]:
+    """Host and guest alternating, the guest ``quiet_db`` below the host."""
+    return (
+        Turn(HOST_TEXTS[0], "host", "fr", -3.0, 1.0),
+        Turn(GUEST_TEXTS[0], "guest", "fr+m3", -3.0 - quiet_db, 1.5),
+        Turn(HOST_TEXTS[1], "host", "fr", -3.0, 1.0),
+        Turn(GUEST_TEXTS[1], "guest", "fr+m3", -3.0 - quiet_db, 1.5),
+        Turn(HOST_TEXTS[2], "host", "fr", -3.0, 1.0),
+    )
+
+
+def synthesize_meeting(tools: Tools, out: Path, spec: MeetingSpec) -> Meeting:
+    """Write the meeting to ``out`` (or ``out-1``, ``out-2``… for parts); return its cues."""
+    suffix = out.suffix.lower()
+    if suffix not in CODECS:
+        raise ValueError(f"{out.name}: expected one of {', '.join(CODECS)}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="audioarchive-samples-") as tmp:
+        work = Path(tmp)
+        rendered = _render_turns(tools, spec, work)
+        program, cues, duration = _program(tools, spec, rendered, work)
+        whole = work / "whole.wav"
+        _mix_room(tools, spec, program, duration, whole)
+        parts = _write_parts(tools, spec, whole, out, duration)
+    return Meeting(tuple(parts), tuple(cues), duration, rendered.speech)
+
+
+def _render_turns(tools: Tools, spec: MeetingSpec, work: Path) -> _Rendered:
+    rendered = _Rendered()
+    for index, turn in enumerate(spec.turns):
+        raw = work / f"turn{index}.wav"
+        if not speak(turn.text, turn.voice, raw, speed=150 if turn.speaker == "host" else 135):
+            rendered.speech = False
+            seconds = max(1.5, len(turn.text) / 14)
+            run_ffmpeg(
+                tools,
+                [
+                    "-f",
+                    "lavfi",
+                    "-i",
+                    f"anoisesrc=color=pink:amplitude=0.5:seed={index + 7}:duration={seconds:.2f}",
+                    "-af",
+                    "bandpass=f=900:width_type=o:w=2,tremolo=f=4:d=0.8",
+                    str(raw),
+                ],
+            )
+        clip = work / f"clip{index}.wav"
+        run_ffmpeg(
+            tools,
+            [
+                "-i",
+                str(raw),
+                "-af",
+                f"volume={turn.gain_db}dB,aresample={spec.rate},aformat=sample_fmts=s32:channel_layouts=mono",
+                "-c:a",
+                "pcm_s32le",
+                str(clip),
+            ],
+        )
+        rendered.clips.append(clip)
+        rendered.durations.append(probe(tools, clip).duration)
+    return rendered
+
+
+def _program(
+    tools: Tools, spec: MeetingSpec, rendered: _Rendered, work: Path
+) -> tuple[Path, list[Cue], float]:
+    """The speech track: turns with their pauses, looped to length, after the lead."""
+    one_pass = sum(d + t.pause for d, t in zip(rendered.durations, spec.turns, strict=True))
+    loops = 1
+    if spec.minutes:
+        loops = max(1, math.ceil((spec.minutes * 60 - spec.lead - spec.tail) / one_pass))
+    cues: list[Cue] = []
+    clock = spec.lead
+    for _ in range(loops):
+        for turn, seconds in zip(spec.turns, rendered.durations, strict=True):
+            cues.append(Cue(round(clock, 3), round(clock + seconds, 3), turn.speaker, turn.text))
+            clock += seconds + turn.pause
+    duration = spec.minutes * 60 if spec.minutes else clock + spec.tail
+    cues = [c for c in cues if c.end <= duration - spec.tail or not spec.minutes]
+    exchange = work / "exchange.wav"
+    inputs: list[str] = []
+    chain: list[str] = []
+    for index, (clip, turn) in enumerate(zip(rendered.clips, spec.turns, strict=True)):
+        inputs += ["-i", str(clip)]
+        chain.append(f"[{index}]apad=pad_dur={turn.pause}[t{index}]")
+    labels = "".join(f"[t{i}]" for i in range(len(rendered.clips)))
+    graph = ";".join([*chain, f"{labels}concat=n={len(rendered.clips)}:v=0:a=1[out]"])
+    run_ffmpeg(
+        tools,
+        [*inputs, "-filter_complex", graph, "-map", "[out]", "-c:a", "pcm_s32le", str(exchange)],
+    )
+    program = work / "program.wav"
+    run_ffmpeg(
+        tools,
+        [
+            "-stream_loop",
+            str(loops - 1),
+            "-i",
+            str(exchange),
+            "-af",
+            (
+                f"adelay={int(spec.lead * 1000)}:all=1,"
+                f"apad=whole_dur={duration:.3f},atrim=0:{duration:.3f}"
+            ),
+            "-c:a",
+            "pcm_s32le",
+            str(program),
+        ],
+    )
+    return program, cues, duration
+
+
+def _mix_room(tools: Tools, spec: MeetingSpec, program: Path, duration: float, dest: Path) -> None:
+    layout = "stereo" if spec.channels == 2 else "mono"
+    noise = (
+        f"anoisesrc=color=pink:amplitude={spec.room_amplitude}:sample_rate={spec.rate}"
+        f":duration={duration:.3f}:seed={spec.seed}"
+    )
+    run_ffmpeg(
+        tools,
+        [
+            "-i",
+            str(program),
+            "-f",
+            "lavfi",
+            "-i",
+            noise,
+            "-filter_complex",
+            (
+                f"[0]aformat=channel_layouts={layout}[v];[1]aformat=channel_layouts={layout}[n];"
+                f"[v][n]amix=inputs=2:duration=first:normalize=0,atrim=0:{duration:.3f}[out]"
+            ),
+            "-map",
+            "[out]",
+            "-ar",
+            str(spec.rate),
+            "-c:a",
+            f"pcm_s{spec.bits}le",
+            str(dest),
+        ],
+    )
+
+
+def _write_parts(
+    tools: Tools, spec: MeetingSpec, whole: Path, out: Path, duration: float
+) -> list[Path]:
+    codec = [c.format(bits=spec.bits) for c in CODECS[out.suffix.lower()]]
+    if spec.parts <= 1:
+        run_ffmpeg(tools, ["-i", str(whole), *codec, str(out)])
+        return [out]
+    samples = round(duration * spec.rate)
+    bounds = [samples * i // spec.parts for i in range(spec.parts + 1)]
+    paths = []
+    for index in range(spec.parts):
+        part = out.with_name(f"{out.stem}-{index + 1}{out.suffix}")
+        trim = f"atrim=start_sample={bounds[index]}:end_sample={bounds[index + 1]}"
+        run_ffmpeg(tools, ["-i", str(whole), "-af", trim, *codec, str(part)])
+        paths.append(part)
+    return paths
+
+
+def write_vtt(cues: Sequence[Cue], dest: Path, names: dict[str, str]) -> None:
+    """A WebVTT transcript of ``cues``, with ``<v Speaker>`` labels from ``names``."""
+    lines = ["WEBVTT", ""]
+    for cue in cues:
+        lines.append(f"{_vtt_time(cue.start)} --> {_vtt_time(cue.end)}")
+        lines.append(f"<v {names.get(cue.speaker, cue.speaker)}>{cue.text}")
+        lines.append("")
+    dest.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _vtt_time(seconds: float) -> str:
+    ms = round(seconds * 1000)
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"

@@ -1,0 +1,646 @@
+"""The metadata stage: ``metadata/podcast.yaml`` and ``metadata/sessions/*.yaml``.
+
+:func:`load_workspace` reads and validates everything, reports every problem
+at once (:class:`~audioarchive.errors.SessionError`), and returns immutable
+models. Nothing downstream re-validates. Every time in a session file refers to
+the joined raw recording; :mod:`audioarchive.timeline` maps it to the published
+one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from audioarchive.categories import all_category_names
+from audioarchive.config import Paths, Settings, load_settings
+from audioarchive.errors import InputError, Problem, SessionError
+from audioarchive.text import SLUG, natural_sorted
+from audioarchive.validation import FieldReader, describe, did_you_mean
+
+AUDIO_EXTENSIONS = frozenset(
+    {
+        ".wav",
+        ".wave",
+        ".bwf",
+        ".rf64",
+        ".w64",
+        ".flac",
+        ".mp3",
+        ".m4a",
+        ".aac",
+        ".mp4",
+        ".ogg",
+        ".oga",
+        ".opus",
+        ".wv",
+        ".aif",
+        ".aiff",
+        ".caf",
+        ".mka",
+        ".webm",
+        ".wma",
+    }
+)
+ROLES = (
+    "host",
+    "co-host",
+    "guest",
+    "guest host",
+    "moderator",
+    "reporter",
+    "narrator",
+    "announcer",
+    "cameo",
+)
+LICENSE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]{1,63}")
+LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+FILE_NAME = re.compile(r"[^/\\\x00-\x1f]+")
+EpisodeType = Literal["full", "trailer", "bonus"]
+_EPISODE_TYPES: dict[str, EpisodeType] = {"full": "full", "trailer": "trailer", "bonus": "bonus"}
+ShowType = Literal["episodic", "serial"]
+
+SHOW_KEYS = (
+    "title",
+    "description",
+    "language",
+    "author",
+    "owner",
+    "artwork",
+    "categories",
+    "explicit",
+    "license",
+    "type",
+    "seasons",
+    "hosts",
+    "intro",
+    "outro",
+    "website",
+    "copyright",
+    "locked",
+)
+SESSION_KEYS = (
+    "id",
+    "title",
+    "date",
+    "season",
+    "episode",
+    "episode_type",
+    "description",
+    "venue",
+    "speakers",
+    "topics",
+    "resources",
+    "recording",
+    "trim",
+    "redactions",
+    "chapters",
+    "transcript",
+    "license",
+    "explicit",
+    "artwork",
+)
+SPEAKER_KEYS = ("name", "role", "affiliation", "publish_name", "url")
+VENUE_KEYS = ("name", "address", "geo", "url")
+RESOURCE_KEYS = ("title", "url")
+CHAPTER_KEYS = ("start", "title", "url")
+REDACTION_KEYS = ("start", "end", "reason")
+TRIM_KEYS = ("start", "end")
+HOST_KEYS = ("name", "role", "url")
+OWNER_KEYS = ("name", "email")
+EMAIL = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+")
+
+
+# --- models ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    role: str = "guest"
+    affiliation: str | None = None
+    publish_name: bool = True
+    url: str | None = None
+
+    @property
+    def public_name(self) -> str | None:
+        """The name as public outputs may show it: ``None`` when it must not appear."""
+        return self.name if self.publish_name else None
+
+
+Speaker = Person
+
+
+@dataclass(frozen=True)
+class Owner:
+    name: str
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Venue:
+    name: str
+    address: str | None = None
+    geo: tuple[float, float] | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Resource:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Chapter:
+    start: float  # seconds on the raw recording
+    title: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Redaction:
+    start: float  # seconds on the raw recording
+    end: float
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Trim:
+    """``None`` for a side means: find it automatically. ``enabled=False``: keep everything."""
+
+    start: float | None = None
+    end: float | None = None
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Show:
+    title: str
+    description: str
+    language: str
+    author: str
+    owner: Owner
+    artwork: Path
+    categories: tuple[str, ...]
+    explicit: bool = False
+    license: str | None = None
+    type: ShowType = "episodic"
+    seasons: Mapping[int, str] = field(default_factory=dict)
+    hosts: tuple[Person, ...] = ()
+    intro: Path | None = None
+    outro: Path | None = None
+    website: str | None = None
+    copyright: str | None = None
+    locked: bool = True
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    title: str
+    source: Path  # the session file
+    date: datetime | None = None
+    season: int | None = None
+    episode: int | None = None
+    episode_type: EpisodeType = "full"
+    description: str = ""
+    venue: Venue | None = None
+    speakers: tuple[Person, ...] = ()
+    topics: tuple[str, ...] = ()
+    resources: tuple[Resource, ...] = ()
+    recording: tuple[Path, ...] = ()  # resolved parts, in order
+    trim: Trim = field(default_factory=Trim)
+    redactions: tuple[Redaction, ...] = ()
+    chapters: tuple[Chapter, ...] = ()
+    transcript: Path | None = None
+    license: str | None = None
+    explicit: bool | None = None
+    artwork: Path | None = None
+    recording_declared: bool = False  # the file lists its parts (else: every audio file)
+
+    @property
+    def recorded(self) -> bool:
+        """True when the meeting has audio: it becomes an episode."""
+        return bool(self.recording)
+
+    @property
+    def public_speakers(self) -> tuple[Person, ...]:
+        return tuple(s for s in self.speakers if s.publish_name)
+
+
+@dataclass(frozen=True)
+class Workspace:
+    settings: Settings
+    show: Show
+    sessions: tuple[Session, ...]  # oldest first; undated (upcoming) last
+
+    @property
+    def paths(self) -> Paths:
+        return self.settings.paths
+
+    @property
+    def episodes(self) -> tuple[Session, ...]:
+        """Sessions with a recording, oldest first."""
+        return tuple(s for s in self.sessions if s.recorded)
+
+    @property
+    def upcoming(self) -> tuple[Session, ...]:
+        """Sessions without a recording yet (including those without a date)."""
+        return tuple(s for s in self.sessions if not s.recorded)
+
+    def session(self, session_id: str) -> Session:
+        for session in self.sessions:
+            if session.id == session_id:
+                return session
+        hint = did_you_mean(session_id, [s.id for s in self.sessions])
+        raise InputError(
+            f'no session "{session_id}" in metadata/sessions/{hint}',
+            hint=None if hint else "audioarchive list shows the sessions",
+        )
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+def load_workspace(root: Path, settings: Settings | None = None) -> Workspace:
+    """Load and validate the workspace at ``root``; raise ``ConfigError``/``SessionError``."""
+    settings = settings or load_settings(root)
+    paths = settings.paths
+    problems: list[Problem] = []
+    show = _load_show(paths.podcast, paths.metadata, paths.rel(paths.podcast), problems)
+    sessions: list[Session] = []
+    if not paths.sessions.is_dir():
+        problems.append(
+            Problem(
+                paths.rel(paths.sessions), "", "missing folder; expected one YAML file per meeting"
+            )
+        )
+    else:
+        for path in sorted(paths.sessions.glob("*.y*ml")):
+            if path.suffix not in (".yaml", ".yml"):
+                continue
+            session = _load_session(path, settings, problems)
+            if session is not None:
+                sessions.append(session)
+    _check_collection(sessions, settings, problems)
+    if problems or show is None:
+        raise SessionError(problems)
+    sessions.sort(key=_session_order)
+    return Workspace(settings, show, tuple(sessions))
+
+
+def _session_order(session: Session) -> tuple[int, float, str]:
+    if session.date is None:
+        return (1, 0.0, session.id)
+    return (0, session.date.timestamp(), session.id)
+
+
+def read_yaml(path: Path, label: str, problems: list[Problem]) -> Mapping[str, Any] | None:
+    """Parse one YAML file safely; report why it cannot be read."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        problems.append(Problem(label, "", "missing file"))
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        problems.append(
+            Problem(label, f"line {line}", "not UTF-8 text; expected a YAML file in UTF-8")
+        )
+        return None
+    try:
+        data = yaml.safe_load(text.removeprefix("\ufeff"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        reason = getattr(err, "problem", None) or "syntax error"
+        problems.append(Problem(label, where, f"invalid YAML ({reason}); expected YAML syntax"))
+        return None
+    if not isinstance(data, Mapping):
+        problems.append(Problem(label, "", f"found {describe(data)}; expected a mapping of keys"))
+        return None
+    return data
+
+
+def _resolve_file(
+    reader: FieldReader, key: str, folder: Path, *, kinds: tuple[str, ...] = ()
+) -> Path | None:
+    name = reader.text(key)
+    if name is None:
+        return None
+    path = (folder / name).resolve()
+    if ".." in Path(name).parts or Path(name).is_absolute():
+        reader.problem(key, f'found "{name}"; expected a path inside {folder.name}/')
+        return None
+    if kinds and path.suffix.lower() not in kinds:
+        reader.problem(key, f'found "{name}"; expected a {" or ".join(kinds)} file')
+        return None
+    if not path.is_file():
+        reader.problem(key, f'"{name}" does not exist in {folder.name}/; expected an existing file')
+        return None
+    return path
+
+
+def _load_show(path: Path, metadata: Path, label: str, problems: list[Problem]) -> Show | None:
+    data = read_yaml(path, label, problems)
+    if data is None:
+        return None
+    r = FieldReader(problems, label, data)
+    r.check_keys(SHOW_KEYS)
+    title = r.text("title", required=True, max_len=255)
+    description = r.text("description", required=True, multiline=True, max_len=4000)
+    language = r.pattern(
+        "language", LANGUAGE, 'a language code such as "fr" or "en-GB"', required=True
+    )
+    author = r.text("author", required=True)
+    owner = _read_owner(r)
+    artwork = _resolve_file(r, "artwork", metadata, kinds=(".jpg", ".jpeg", ".png"))
+    if not r.has("artwork"):
+        r.problem("artwork", "missing; expected a square JPEG or PNG in metadata/ (1400-3000 px)")
+    categories = r.text_list("categories")
+    valid = all_category_names()
+    for index, name in enumerate(categories):
+        if name not in valid:
+            r.problem(
+                f"categories[{index}]",
+                f'found "{name}"; expected an Apple Podcasts category such as '
+                f'"Government" or "News > Politics"{did_you_mean(name, valid)}',
+            )
+    if not categories:
+        r.problem("categories", "missing; expected at least one Apple Podcasts category")
+    seasons: dict[int, str] = {}
+    season_reader = r.mapping("seasons")
+    if season_reader is not None:
+        for key, value in season_reader.data.items():
+            number: object = key
+            if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+                season_reader.problem(str(key), "expected a season number (1, 2, ...) as key")
+            elif not isinstance(value, str) or not value.strip():
+                season_reader.problem(str(key), f"found {describe(value)}; expected a season name")
+            else:
+                seasons[number] = value.strip()
+    hosts = tuple(p for p in map(_read_host, r.mappings("hosts")) if p)
+    show_type = r.choice("type", ("episodic", "serial")) or "episodic"
+    license_ = r.pattern("license", LICENSE, 'an SPDX license id such as "CC-BY-SA-4.0"')
+    if not (title and description and language and author and owner and artwork):
+        return None
+    return Show(
+        title=title,
+        description=description,
+        language=language,
+        author=author,
+        owner=owner,
+        artwork=artwork,
+        categories=categories,
+        explicit=bool(r.boolean("explicit")),
+        license=license_,
+        type="serial" if show_type == "serial" else "episodic",
+        seasons=seasons,
+        hosts=hosts,
+        intro=_resolve_file(r, "intro", metadata),
+        outro=_resolve_file(r, "outro", metadata),
+        website=r.url("website"),
+        copyright=r.text("copyright"),
+        locked=r.boolean("locked") is not False,
+    )
+
+
+def _read_owner(r: FieldReader) -> Owner | None:
+    owner = r.mapping("owner", required=True)
+    if owner is None:
+        return None
+    owner.check_keys(OWNER_KEYS)
+    name = owner.text("name", required=True)
+    email = owner.pattern("email", EMAIL, "an e-mail address such as podcast@example.org")
+    return Owner(name, email) if name else None
+
+
+def _read_speaker(r: FieldReader) -> Person | None:
+    r.check_keys(SPEAKER_KEYS)
+    name = r.text("name", required=True, max_len=200)
+    role = r.choice("role", ROLES) or "guest"
+    affiliation = r.text("affiliation", max_len=200)
+    publish = r.boolean("publish_name")
+    url = r.url("url")
+    if name is None:
+        return None
+    return Person(name, role, affiliation, publish_name=publish is not False, url=url)
+
+
+def _read_host(r: FieldReader) -> Person | None:
+    r.check_keys(HOST_KEYS)
+    name = r.text("name", required=True, max_len=200)
+    role = r.choice("role", ("host", "co-host")) or "host"
+    url = r.url("url")
+    return Person(name, role, url=url) if name else None
+
+
+def _load_session(path: Path, settings: Settings, problems: list[Problem]) -> Session | None:
+    label = settings.paths.rel(path)
+    data = read_yaml(path, label, problems)
+    if data is None:
+        return None
+    count = len(problems)
+    r = FieldReader(problems, label, data)
+    r.check_keys(SESSION_KEYS)
+    session_id = r.pattern(
+        "id",
+        SLUG,
+        'an ASCII slug of lowercase letters, digits and hyphens, e.g. "2022-10-25-non-recours"',
+        required=True,
+    )
+    if session_id and session_id != path.stem:
+        r.problem("id", f'found "{session_id}"; expected "{path.stem}", the file\'s name')
+    title = r.text("title", required=True, max_len=255)
+    folder = settings.paths.recordings / (session_id or path.stem)
+    recording, declared = _read_recording(r, folder)
+    date = r.datetime_tz("date")
+    if recording and date is None and not r.has("date"):
+        r.problem("date", "missing; expected the date and time of the recorded meeting")
+    trim = _read_trim(r)
+    redactions = _read_redactions(r)
+    chapters = _read_chapters(r)
+    episode_type = r.choice("episode_type", ("full", "trailer", "bonus")) or "full"
+    session = Session(
+        id=session_id or path.stem,
+        title=title or "",
+        source=path,
+        date=date,
+        season=r.integer("season", minimum=1),
+        episode=r.integer("episode", minimum=1),
+        episode_type=_EPISODE_TYPES.get(episode_type, "full"),
+        description=r.text("description", multiline=True, max_len=20000) or "",
+        venue=_read_venue(r),
+        speakers=tuple(p for p in map(_read_speaker, r.mappings("speakers")) if p),
+        topics=r.text_list("topics"),
+        resources=_read_resources(r),
+        recording=recording,
+        trim=trim,
+        redactions=redactions,
+        chapters=chapters,
+        transcript=_resolve_file(r, "transcript", folder, kinds=(".vtt", ".srt")),
+        license=r.pattern("license", LICENSE, 'an SPDX license id such as "CC-BY-SA-4.0"'),
+        explicit=r.boolean("explicit"),
+        artwork=_resolve_file(
+            r, "artwork", settings.paths.metadata, kinds=(".jpg", ".jpeg", ".png")
+        ),
+        recording_declared=declared,
+    )
+    return session if len(problems) == count else None
+
+
+def list_audio_files(folder: Path) -> list[Path]:
+    """Every audio file in ``folder``, in the recorder's natural order."""
+    if not folder.is_dir():
+        return []
+    names = [
+        p.name
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS and not p.name.startswith(".")
+    ]
+    return [folder / name for name in natural_sorted(names)]
+
+
+def _read_recording(r: FieldReader, folder: Path) -> tuple[tuple[Path, ...], bool]:
+    if not r.has("recording"):
+        return tuple(list_audio_files(folder)), False
+    names = r.text_list("recording", expected="a list of file names in recordings/<id>/")
+    parts: list[Path] = []
+    for index, name in enumerate(names):
+        if not FILE_NAME.fullmatch(name) or name in (".", ".."):
+            r.problem(
+                f"recording[{index}]", f'found "{name}"; expected a file name without folders'
+            )
+            continue
+        part = folder / name
+        if not part.is_file():
+            r.problem(
+                f"recording[{index}]",
+                f'"{name}" is not in recordings/{folder.name}/; expected an existing audio file',
+            )
+            continue
+        parts.append(part)
+    if len(set(names)) != len(names):
+        r.problem("recording", "lists the same file twice; expected each part once")
+    return tuple(parts), True
+
+
+def _read_trim(r: FieldReader) -> Trim:
+    if r.raw("trim") is False:
+        return Trim(enabled=False)
+    trim = r.mapping("trim")
+    if trim is None:
+        return Trim()
+    trim.check_keys(TRIM_KEYS)
+    start, end = trim.time("start"), trim.time("end")
+    if start is not None and end is not None and end <= start:
+        trim.problem("end", f"found {describe(trim.raw('end'))}; expected a time after start")
+    return Trim(start, end)
+
+
+def _read_redactions(r: FieldReader) -> tuple[Redaction, ...]:
+    out: list[Redaction] = []
+    for item in r.mappings("redactions"):
+        item.check_keys(REDACTION_KEYS)
+        start, end = item.time("start", required=True), item.time("end", required=True)
+        reason = item.text("reason", max_len=500)
+        if start is None or end is None:
+            continue
+        if end <= start:
+            item.problem("end", f"found {describe(item.raw('end'))}; expected a time after start")
+            continue
+        out.append(Redaction(start, end, reason))
+    out.sort(key=lambda x: x.start)
+    for before, after in itertools.pairwise(out):
+        if after.start < before.end:
+            r.problem("redactions", "two ranges overlap; expected separate ranges (merge them)")
+    return tuple(out)
+
+
+def _read_chapters(r: FieldReader) -> tuple[Chapter, ...]:
+    out: list[Chapter] = []
+    for item in r.mappings("chapters"):
+        item.check_keys(CHAPTER_KEYS)
+        start = item.time("start", required=True)
+        title = item.text("title", required=True, max_len=255)
+        url = item.url("url")
+        if start is None or title is None:
+            continue
+        if out and start <= out[-1].start:
+            item.problem(
+                "start",
+                f"found {describe(item.raw('start'))}; "
+                "expected a time after the previous chapter's",
+            )
+            continue
+        out.append(Chapter(start, title, url))
+    return tuple(out)
+
+
+def _read_venue(r: FieldReader) -> Venue | None:
+    venue = r.mapping("venue")
+    if venue is None:
+        return None
+    venue.check_keys(VENUE_KEYS)
+    name = venue.text("name", required=True, max_len=200)
+    geo = _read_geo(venue)
+    if name is None:
+        return None
+    return Venue(name, venue.text("address", max_len=300), geo, venue.url("url"))
+
+
+def _read_geo(r: FieldReader) -> tuple[float, float] | None:
+    value = r.raw("geo")
+    if value is None:
+        return None
+    parts: list[Any] = (
+        value.split(",") if isinstance(value, str) else value if isinstance(value, list) else []
+    )
+    try:
+        lat, lon = (float(p) for p in parts)
+    except (TypeError, ValueError):
+        lat = lon = float("nan")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        r.wrong("geo", 'latitude and longitude in degrees, e.g. "48.8697,2.3731"')
+        return None
+    return (lat, lon)
+
+
+def _read_resources(r: FieldReader) -> tuple[Resource, ...]:
+    out: list[Resource] = []
+    for item in r.mappings("resources"):
+        item.check_keys(RESOURCE_KEYS)
+        title, url = item.text("title", required=True, max_len=300), item.url("url", required=True)
+        if title and url:
+            out.append(Resource(title, url))
+    return tuple(out)
+
+
+def _check_collection(sessions: list[Session], settings: Settings, problems: list[Problem]) -> None:
+    """Problems that span files: duplicate ids and episode numbers."""
+    seen: dict[tuple[int | None, int], Session] = {}
+    for session in sessions:
+        if session.episode is None:
+            continue
+        key = (session.season, session.episode)
+        if key in seen:
+            problems.append(
+                Problem(
+                    settings.paths.rel(session.source),
+                    "episode",
+                    f"found {session.episode} (season {session.season}), already used by "
+                    f"{settings.paths.rel(seen[key].source)}; expected a number not yet used",
+                )
+            )
+        else:
+            seen[key] = session

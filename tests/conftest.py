@@ -1,0 +1,75 @@
+"""Shared fixtures. Tests make their own audio with ffmpeg (lavfi) into temporary folders."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from audioarchive.config import ToolSettings
+from audioarchive.ffmpeg import Tools, find_tools
+from tests.helpers import Ws, new_workspace
+
+
+def pytest_report_header() -> list[str]:
+    if shutil.which("ffmpeg") is None:
+        return ["ffmpeg: not found"]
+    first = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True, check=False)
+    return [f"ffmpeg: {first.stdout.splitlines()[0] if first.stdout else 'unknown'}"]
+
+
+@pytest.fixture(scope="session")
+def tools() -> Tools:
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg is not installed")
+    return find_tools(ToolSettings())
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, tools: Tools) -> Ws:
+    """An empty workspace: show, artwork, no session."""
+    return new_workspace(tmp_path / "ws")
+
+
+@pytest.fixture(scope="session")
+def built_template(tmp_path_factory: pytest.TempPathFactory, tools: Tools) -> Path:
+    """A workspace with three recorded sessions (one in two parts) and one upcoming, built once."""
+    root = tmp_path_factory.mktemp("built") / "ws"
+    ws = new_workspace(root)
+    ws.recording("2022-10-25-a", "ZOOM0001.WAV", seconds=5)
+    ws.recording("2022-10-25-a", "ZOOM0002.WAV", seconds=4, frequency=300, volume_db=-32)
+    ws.write_session(
+        "2022-10-25-a",
+        date="2022-10-25T19:00:00+02:00",
+        season=1,
+        episode=1,
+        speakers=[
+            {"name": "Clara Deville", "role": "guest", "affiliation": "sociologue"},
+            {"name": "Habib", "role": "guest", "publish_name": False},
+        ],
+        chapters=[{"start": "0:00:00", "title": "Intro"}, {"start": "0:00:05", "title": "Guest"}],
+        redactions=[{"start": 6, "end": 7, "reason": "asked"}],
+        description="Avec Clara Deville et un militant.",
+    )
+    ws.recording(
+        "2022-11-24-b", "meeting.flac", seconds=4, channels=1, rate=44100, codec=("-c:a", "flac")
+    )
+    ws.write_session("2022-11-24-b", date="2022-11-24T19:00:00+01:00", season=1, episode=2)
+    ws.recording(
+        "2023-01-19-c", "phone.m4a", seconds=4, channels=1, codec=("-c:a", "aac", "-b:a", "96k")
+    )
+    ws.write_session("2023-01-19-c", date="2023-01-19T19:00:00+01:00", season=1, episode=3)
+    ws.write_session("2023-02-d", season=1, episode=4, title="Upcoming <meeting>")
+    result = ws.run("build")
+    assert result.exit_code == 0, result.output
+    return root
+
+
+@pytest.fixture
+def built(built_template: Path, tmp_path: Path) -> Ws:
+    """A private copy of the built workspace, safe to modify."""
+    root = tmp_path / "ws"
+    shutil.copytree(built_template, root, symlinks=True)
+    return Ws(root)

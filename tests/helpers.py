@@ -1,0 +1,102 @@
+"""Test helpers: workspaces, recordings made with ffmpeg lavfi, CLI runs."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from click.testing import CliRunner, Result
+
+from audioarchive.cli import cli
+
+PACKAGE_ARTWORK = (
+    Path(__file__).resolve().parents[1]
+    / "src/audioarchive/templates/workspace/metadata/artwork.png"
+)
+
+SHOW: dict[str, Any] = {
+    "title": "Test meetings",
+    "description": "Recordings of *test* meetings.",
+    "language": "fr",
+    "author": "Test association",
+    "owner": {"name": "Test association", "email": "owner@example.org"},
+    "artwork": "artwork.png",
+    "categories": ["Government", "News > Politics"],
+    "explicit": False,
+    "license": "CC-BY-SA-4.0",
+}
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run(
+        ["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-y", *args],
+        check=True,
+        capture_output=True,
+    )
+
+
+def make_tone(
+    path: Path,
+    seconds: float = 6.0,
+    *,
+    rate: int = 48000,
+    channels: int = 2,
+    volume_db: float = -20.0,
+    frequency: int = 440,
+    codec: Sequence[str] = ("-c:a", "pcm_s16le"),
+    noise: float = 0.003,
+) -> Path:
+    """A tone with a syllable-like tremolo over pink room tone: speech-ish, fast to make."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    layout = "stereo" if channels == 2 else "mono"
+    graph = (
+        f"sine=frequency={frequency}:sample_rate={rate}:duration={seconds},volume={volume_db}dB,"
+        f"tremolo=f=3:d=0.6[s];"
+        f"anoisesrc=color=pink:amplitude={noise}:sample_rate={rate}:duration={seconds}:seed=3[n];"
+        f"[s][n]amix=inputs=2:normalize=0,aformat=channel_layouts={layout}"
+    )
+    ffmpeg("-filter_complex", graph, "-ar", str(rate), *codec, str(path))
+    return path
+
+
+@dataclass
+class Ws:
+    root: Path
+
+    @property
+    def sessions(self) -> Path:
+        return self.root / "metadata" / "sessions"
+
+    def write_session(self, session_id: str, **fields: Any) -> Path:
+        data: dict[str, Any] = {"id": session_id, "title": f"Session {session_id}"}
+        data.update(fields)
+        path = self.sessions / f"{session_id}.yaml"
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        return path
+
+    def recording(self, session_id: str, name: str = "ZOOM0001.WAV", **tone: Any) -> Path:
+        return make_tone(self.root / "recordings" / session_id / name, **tone)
+
+    def run(self, *args: str, **kwargs: Any) -> Result:
+        return run_cli(["--workspace", str(self.root), *args], **kwargs)
+
+
+def new_workspace(root: Path, show: dict[str, Any] | None = None, toml: str = "") -> Ws:
+    (root / "metadata" / "sessions").mkdir(parents=True, exist_ok=True)
+    (root / "recordings").mkdir(exist_ok=True)
+    shutil.copyfile(PACKAGE_ARTWORK, root / "metadata" / "artwork.png")
+    (root / "metadata" / "podcast.yaml").write_text(
+        yaml.safe_dump(show or SHOW, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    (root / "audioarchive.toml").write_text(toml or '[site]\nbase_url = "http://localhost:8000"\n')
+    return Ws(root)
+
+
+def run_cli(args: Sequence[str], input: str | None = None) -> Result:
+    runner = CliRunner()
+    return runner.invoke(cli, list(args), input=input, catch_exceptions=False)

@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from audioarchive.errors import SessionError
+from audioarchive.session import load_workspace
+from tests.helpers import Ws, new_workspace
+
+DATA = Path(__file__).parent / "data" / "sessions"
+
+
+def _with(tmp_path: Path, *names: str) -> Ws:
+    ws = new_workspace(tmp_path / "ws")
+    for name in names:
+        shutil.copyfile(DATA / f"{name}.yaml", ws.sessions / f"{name}.yaml")
+    return ws
+
+
+def _problems(ws: Ws) -> list[str]:
+    with pytest.raises(SessionError) as caught:
+        load_workspace(ws.root)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_valid_session_loads_every_field(tmp_path: Path) -> None:
+    ws = _with(tmp_path, "valid")
+    session = load_workspace(ws.root).session("valid")
+    assert session.title == "A valid session"
+    assert session.date is not None
+    assert session.date.utcoffset() is not None
+    assert session.venue is not None
+    assert session.venue.geo == (48.8697, 2.3731)
+    assert [s.public_name for s in session.speakers] == ["Clara Deville", None]
+    assert [s.name for s in session.public_speakers] == ["Clara Deville"]
+    assert session.trim.start == 1.0
+    assert session.trim.end == 5.0
+    assert [(r.start, r.end) for r in session.redactions] == [(2.0, 3.0)]
+    assert [(c.start, c.title) for c in session.chapters] == [
+        (0.0, "Introduction"),
+        (3.0, "Clara Deville"),
+    ]
+    assert session.resources[0].url == "https://example.org/programme.pdf"
+    assert not session.recorded  # no recordings/valid/ folder: an upcoming session
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("missing-title", "metadata/sessions/missing-title.yaml: title: missing; expected a text"),
+        (
+            "naive-date",
+            (
+                "metadata/sessions/naive-date.yaml: date: "
+                'found "2022-10-25 19:00:00" without a time zone; '
+                "expected a date and time with a time zone, e.g. 2022-10-25T19:00:00+02:00"
+            ),
+        ),
+        (
+            "typo-key",
+            'metadata/sessions/typo-key.yaml: speekers: unknown key; did you mean "speakers"?',
+        ),
+        (
+            "missing-recording",
+            (
+                'metadata/sessions/missing-recording.yaml: recording[0]: "ZOOM0009.WAV" is not in '
+                "recordings/missing-recording/; expected an existing audio file"
+            ),
+        ),
+        (
+            "bad-yaml",
+            "metadata/sessions/bad-yaml.yaml: line 3, column 5: invalid YAML",
+        ),
+    ],
+)
+def test_each_failure_mode_names_file_and_field(tmp_path: Path, name: str, expected: str) -> None:
+    problems = _problems(_with(tmp_path, name))
+    assert len(problems) == 1
+    assert problems[0].startswith(expected)
+
+
+def test_every_problem_at_once(tmp_path: Path) -> None:
+    ws = _with(
+        tmp_path,
+        "missing-title",
+        "naive-date",
+        "typo-key",
+        "missing-recording",
+        "bad-yaml",
+        "valid",
+    )
+    assert len(_problems(ws)) == 5
+
+
+def test_cross_file_checks(tmp_path: Path) -> None:
+    ws = new_workspace(tmp_path / "ws")
+    ws.write_session("a-one", season=1, episode=1)
+    ws.write_session("a-two", season=1, episode=1)
+    ws.write_session("a-three", id="another-id")
+    problems = _problems(ws)
+    assert any("a-two.yaml: episode: found 1 (season 1), already used by" in p for p in problems)
+    assert any('a-three.yaml: id: found "another-id"; expected "a-three"' in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("fields", "fragment"),
+    [
+        ({"id": "../etc"}, 'id: found "../etc"; expected an ASCII slug'),
+        ({"resources": [{"title": "x", "url": "javascript:alert(1)"}]}, "resources[0].url"),
+        (
+            {"chapters": [{"start": 5, "title": "b"}, {"start": 2, "title": "a"}]},
+            "chapters[1].start",
+        ),
+        (
+            {"redactions": [{"start": 1, "end": 5}, {"start": 4, "end": 6}]},
+            "redactions: two ranges overlap",
+        ),
+        ({"redactions": [{"start": 5, "end": 1}]}, "redactions[0].end"),
+        ({"speakers": [{"name": "A", "role": "gest"}]}, 'did you mean "guest"'),
+        ({"title": "a\x00b"}, "control characters"),
+        ({"venue": {"name": "x", "geo": "500,2"}}, "venue.geo"),
+        ({"recording": ["../../etc/passwd"]}, "recording[0]"),
+        ({"explicit": "no"}, 'explicit: found "no"; expected true or false'),
+    ],
+)
+def test_hostile_or_wrong_values_are_refused(
+    tmp_path: Path, fields: dict[str, object], fragment: str
+) -> None:
+    ws = new_workspace(tmp_path / "ws")
+    ws.write_session("s1", **fields)
+    if "id" in fields:
+        (ws.sessions / "s1.yaml").rename(ws.sessions / "s1.yaml")
+    assert any(fragment in p for p in _problems(ws))
+
+
+def test_not_utf8_is_named(tmp_path: Path) -> None:
+    ws = new_workspace(tmp_path / "ws")
+    (ws.sessions / "latin1.yaml").write_bytes("id: latin1\ntitle: caf\xe9\n".encode("latin-1"))
+    assert _problems(ws) == [
+        "metadata/sessions/latin1.yaml: line 2: not UTF-8 text; expected a YAML file in UTF-8"
+    ]
+
+
+def test_recording_defaults_to_every_audio_file_in_natural_order(tmp_path: Path) -> None:
+    ws = new_workspace(tmp_path / "ws")
+    folder = ws.root / "recordings" / "s1"
+    folder.mkdir(parents=True)
+    for name in ("ZOOM0010.WAV", "ZOOM0002.WAV", "notes.txt", "transcript.vtt"):
+        (folder / name).write_bytes(b"")
+    ws.write_session("s1", date="2022-10-25T19:00:00+02:00")
+    session = load_workspace(ws.root).session("s1")
+    assert [p.name for p in session.recording] == ["ZOOM0002.WAV", "ZOOM0010.WAV"]

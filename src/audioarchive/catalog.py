@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from audioarchive.episode import EpisodeRecord, load_record
+from audioarchive.episode import EpisodeRecord, Publication, load_record
 from audioarchive.session import Session, Workspace
 from audioarchive.validation import format_time
 
@@ -30,6 +30,12 @@ class SessionSummary:
             "duration": round(self.duration, 3) if self.duration is not None else None,
             "status": self.status,
         }
+
+
+def render_catalog(publication: Publication) -> dict[str, bytes]:
+    """The public catalogue files of ``feed/`` (none yet)."""
+    del publication
+    return {}
 
 
 def session_status(workspace: Workspace, session: Session, record: EpisodeRecord | None) -> Status:

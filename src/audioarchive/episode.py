@@ -55,6 +55,7 @@ class EpisodeRecord:
     master: OutputFile | None
     sources: tuple[SourceFile, ...]
     loudness: dict[str, Any] = field(default_factory=dict)
+    processing: dict[str, Any] = field(default_factory=dict)  # tool versions and settings
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -73,6 +74,7 @@ class EpisodeRecord:
             master=OutputFile(**data["master"]) if data.get("master") else None,
             sources=tuple(SourceFile(**s) for s in data["sources"]),
             loudness=dict(data.get("loudness") or {}),
+            processing=dict(data.get("processing") or {}),
         )
 
 

@@ -19,6 +19,11 @@ GENERATOR = f"audioarchive {__version__}"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+def render_feed(publication: Publication) -> dict[str, bytes]:
+    """The feed and the files it points to besides the media, keyed by path in ``feed/``."""
+    return {"feed.xml": build_feed(publication)}
+
+
 def build_feed(publication: Publication) -> bytes:
     """The RSS feed of every built episode, newest first."""
     show = publication.show

@@ -13,12 +13,14 @@ import json
 import logging
 import shutil
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from audioarchive import __version__
 from audioarchive.audio import AudioJob, AudioResult, process_audio
 from audioarchive.audio.process import AUDIO_VERSION
+from audioarchive.catalog import render_catalog
 from audioarchive.episode import (
     Episode,
     EpisodeRecord,
@@ -30,13 +32,15 @@ from audioarchive.episode import (
     save_record,
 )
 from audioarchive.errors import AudioArchiveError, InputError
-from audioarchive.feed import build_feed
+from audioarchive.feed import render_feed
 from audioarchive.ffmpeg import AudioInfo, Tools, find_tools
 from audioarchive.locking import workspace_lock
 from audioarchive.mediatypes import media_type
 from audioarchive.recordings import probe_recordings
 from audioarchive.session import Session, Workspace
+from audioarchive.sidecar import render_archive_files
 from audioarchive.site import render_site
+from audioarchive.storage import publish_tree
 from audioarchive.tags import episode_tags, write_tags
 from audioarchive.text import sha256_bytes, sha256_file
 from audioarchive.writing import atomic_path, remove_temporaries, write_atomic
@@ -120,11 +124,13 @@ def build(
         results = [_build_episode(ctx, s, infos[s.id]) for s in selected]
         publication = collect_publication(workspace, ctx)
         feed_path = paths.feed / "feed.xml"
-        files = render_site(publication)
-        files["feed.xml"] = build_feed(publication)
+        files = render_public_files(publication)
         for relpath, data in sorted(files.items()):
             if write_atomic(paths.feed / relpath, data):
                 ctx.note(paths.feed / relpath)
+        for relpath, data in sorted(render_archive_files(publication).items()):
+            if write_atomic(paths.archive / relpath, data):
+                ctx.note(paths.archive / relpath)
         removed = _prune_feed(workspace, publication, set(files))
         _forget_removed_sessions(workspace)
     return BuildReport(
@@ -134,6 +140,15 @@ def build(
         feed=feed_path,
         index=paths.feed / "index.html",
     )
+
+
+def render_public_files(publication: Publication) -> dict[str, bytes]:
+    """Every generated file of ``feed/`` but the media: pages, feed, catalogue, chapters…"""
+    files: dict[str, bytes] = {}
+    files.update(render_site(publication))
+    files.update(render_catalog(publication))
+    files.update(render_feed(publication))
+    return files
 
 
 def _select(workspace: Workspace, ids: Sequence[str]) -> list[Session]:
@@ -279,6 +294,11 @@ def _build_episode_unchecked(
         master=master,
         sources=sources,
         loudness=loudness,
+        processing={
+            "audioarchive": __version__,
+            "ffmpeg": ctx.tools.version,
+            "audio": asdict(workspace.settings.audio),
+        },
     )
     save_record(paths.state, record)
     if status == "unchanged":
@@ -496,9 +516,14 @@ def publish(
             feed_url=settings.site.feed_url,
             dry_run=dry_run,
         )
-    raise InputError(
-        "audioarchive.toml: storage: S3 publishing is not available in this version",
-        hint="remove [storage] to publish into feed/",
+    upload = publish_tree(workspace, settings.storage, dry_run=dry_run)
+    return PublishReport(
+        build=report,
+        target=settings.storage.url,
+        feed_url=settings.site.feed_url,
+        uploaded=upload.uploaded,
+        deleted=upload.deleted,
+        dry_run=dry_run,
     )
 
 

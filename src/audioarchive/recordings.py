@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from audioarchive.errors import AudioInputError, Problem, SessionError
 from audioarchive.ffmpeg import AudioInfo, Tools, probe
 from audioarchive.session import Session, Workspace
+from audioarchive.transcript import check_transcript
 from audioarchive.validation import format_time
 
 #: Shorter than this, a recording is refused: there is nothing to publish.
@@ -31,6 +32,10 @@ def probe_recordings(
         if len(infos) != len(session.recording):
             continue
         problems.extend(check_times(workspace, session, infos))
+        if session.transcript is not None:
+            problems.extend(
+                check_transcript(session.transcript, workspace.paths.rel(session.transcript))
+            )
         found[session.id] = tuple(infos)
     if problems:
         raise SessionError(problems)

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from audioarchive.session import Person, Redaction, Session
+from audioarchive.timeline import Timeline
+from audioarchive.transcript import (
+    Cue,
+    TranscriptSyntaxError,
+    parse_srt,
+    parse_vtt,
+    public_cues,
+    render_srt,
+    render_vtt,
+)
+
+VTT = """WEBVTT
+
+NOTE a comment
+
+00:00:04.000 --> 00:00:08.454
+<v Le Mouton Numérique>Bonsoir &amp; bienvenue.
+
+intro-2
+00:00:09.454 --> 00:00:15.030
+<v Habib>Je suis Habib, merci.
+
+00:27.000 --> 00:31.000
+Clara Deville: Une phrase à retirer.
+"""
+
+
+def test_parse_vtt_with_voices_prefixes_and_short_times() -> None:
+    cues = parse_vtt(VTT)
+    assert cues == [
+        Cue(4.0, 8.454, "Bonsoir & bienvenue.", "Le Mouton Numérique"),
+        Cue(9.454, 15.03, "Je suis Habib, merci.", "Habib"),
+        Cue(27.0, 31.0, "Une phrase à retirer.", "Clara Deville"),
+    ]
+
+
+def test_srt_round_trip() -> None:
+    cues = parse_vtt(VTT)
+    assert parse_srt(render_srt(cues)) == cues
+    assert parse_vtt(render_vtt(cues)) == cues
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("no header\n", 1),
+        ("WEBVTT\n\n00:01.000 -> 00:02.000\nx\n", 3),
+        ("WEBVTT\n\n00:05.000 --> 00:02.000\nx\n", 3),
+    ],
+)
+def test_syntax_errors_name_the_line(text: str, line: int) -> None:
+    with pytest.raises(TranscriptSyntaxError) as caught:
+        parse_vtt(text)
+    assert caught.value.line == line
+
+
+def test_public_cues_map_redact_and_withhold_names() -> None:
+    session = Session(
+        id="s",
+        title="t",
+        source=Path("s.yaml"),
+        speakers=(Person("Habib", publish_name=False), Person("Clara Deville")),
+        redactions=(Redaction(27.0, 30.0, "asked"),),
+    )
+    cues = public_cues(parse_vtt(VTT), session, Timeline(start=4.0, end=40.0, intro=2.0))
+    assert cues == [
+        Cue(2.0, 6.454, "Bonsoir & bienvenue.", "Le Mouton Numérique"),
+        Cue(7.454, 13.03, "Je suis […], merci.", "[…]"),
+    ]

@@ -4,6 +4,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from audioarchive.errors import SessionError
 from audioarchive.session import load_workspace
@@ -147,8 +149,50 @@ def test_recording_defaults_to_every_audio_file_in_natural_order(tmp_path: Path)
     ws = new_workspace(tmp_path / "ws")
     folder = ws.root / "recordings" / "s1"
     folder.mkdir(parents=True)
-    for name in ("ZOOM0010.WAV", "ZOOM0002.WAV", "notes.txt", "transcript.vtt"):
+    for name in ("part-10.wav", "part-9.wav", "notes.txt", "transcript.vtt"):
         (folder / name).write_bytes(b"")
     ws.write_session("s1", date="2022-10-25T19:00:00+02:00")
     session = load_workspace(ws.root).session("s1")
-    assert [p.name for p in session.recording] == ["ZOOM0002.WAV", "ZOOM0010.WAV"]
+    assert [p.name for p in session.recording] == ["part-9.wav", "part-10.wav"]
+
+
+def test_a_gap_in_the_recorder_numbering_is_refused_unless_parts_are_listed(tmp_path: Path) -> None:
+    ws = new_workspace(tmp_path / "ws")
+    folder = ws.root / "recordings" / "s1"
+    folder.mkdir(parents=True)
+    for name in ("ZOOM0001.WAV", "ZOOM0003.WAV"):
+        (folder / name).write_bytes(b"")
+    ws.write_session("s1", date="2022-10-25T19:00:00+02:00")
+    assert _problems(ws) == [
+        "metadata/sessions/s1.yaml: recording: recordings/s1/ has no ZOOM0002.WAV between the "
+        "recorder's numbered parts; expected every part (copy it), or list the parts to publish "
+        "in 'recording:'"
+    ]
+    ws.write_session(
+        "s1", date="2022-10-25T19:00:00+02:00", recording=["ZOOM0001.WAV", "ZOOM0003.WAV"]
+    )
+    assert len(load_workspace(ws.root).session("s1").recording) == 2
+
+
+@given(
+    title=st.text(min_size=1, max_size=300),
+    description=st.text(max_size=2000),
+)
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_unicode_text_loads_unchanged_or_is_named(
+    tmp_path: Path, title: str, description: str
+) -> None:
+    """Emoji, right-to-left text, markup: kept as text; control characters: a named problem."""
+    ws = new_workspace(tmp_path / "ws")
+    ws.write_session("s1", title=title, description=description)
+    try:
+        session = load_workspace(ws.root).session("s1")
+    except SessionError as err:
+        fields = {p.field for p in err.problems}
+        assert fields <= {"title", "description"}
+        assert all(p.file == "metadata/sessions/s1.yaml" for p in err.problems)
+        return
+    assert session.title == title.strip()
+    assert session.description == description.strip("\n").rstrip()

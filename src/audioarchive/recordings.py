@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import struct
 from collections.abc import Iterable
+from pathlib import Path
 
 from audioarchive.errors import AudioInputError, Problem, SessionError
 from audioarchive.ffmpeg import AudioInfo, Tools, probe
 from audioarchive.session import Session, Workspace
 from audioarchive.transcript import check_transcript
 from audioarchive.validation import format_time
+
+log = logging.getLogger(__name__)
 
 #: Shorter than this, a recording is refused: there is nothing to publish.
 MIN_DURATION = 1.0
@@ -24,8 +29,14 @@ def probe_recordings(
         infos: list[AudioInfo] = []
         for part in session.recording:
             label = workspace.paths.rel(part)
+            if part.stat().st_size == 0:
+                problems.append(
+                    Problem(label, "", "empty file (0 bytes); expected a recording: copy it again")
+                )
+                continue
             try:
                 infos.append(probe(tools, part))
+                _warn_if_truncated(part, label)
             except AudioInputError as err:
                 message = err.message.removeprefix(f"{part.name}: ")
                 problems.append(Problem(label, "", message))
@@ -40,6 +51,39 @@ def probe_recordings(
     if problems:
         raise SessionError(problems)
     return found
+
+
+def wav_data_shortfall(path: Path) -> int:
+    """Bytes a RIFF/WAVE file's ``data`` chunk announces but does not hold (0 if complete)."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(12)
+            if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+                return 0
+            while chunk := handle.read(8):
+                if len(chunk) < 8:
+                    return 0
+                kind, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+                if kind == b"data":
+                    if size == 0xFFFFFFFF:  # RF64 and streaming writers: size unknown here
+                        return 0
+                    available = path.stat().st_size - handle.tell()
+                    return max(0, size - available)
+                handle.seek(size + (size & 1), 1)
+    except OSError:
+        return 0
+    return 0
+
+
+def _warn_if_truncated(part: Path, label: str) -> None:
+    missing = wav_data_shortfall(part)
+    if missing:
+        log.warning(
+            "%s: the file is shorter than its header announces (%d bytes missing): the recorder "
+            "probably stopped abruptly; publishing what it holds",
+            label,
+            missing,
+        )
 
 
 def check_times(workspace: Workspace, session: Session, infos: list[AudioInfo]) -> list[Problem]:

@@ -115,6 +115,7 @@ REDACTION_KEYS = ("start", "end", "reason")
 TRIM_KEYS = ("start", "end")
 HOST_KEYS = ("name", "role", "url")
 OWNER_KEYS = ("name", "email")
+_NUMBERED = re.compile(r"^(.*?)(\d+)(\.[A-Za-z0-9]+)$")
 EMAIL = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+")
 
 
@@ -511,9 +512,35 @@ def list_audio_files(folder: Path) -> list[Path]:
     return [folder / name for name in natural_sorted(names)]
 
 
+def missing_parts(names: list[str]) -> list[str]:
+    """Names missing from numbered series (ZOOM0001, ZOOM0003: ZOOM0002), in natural order."""
+    series: dict[tuple[str, str, int], list[int]] = {}
+    for name in names:
+        match = _NUMBERED.match(name)
+        if match:
+            prefix, number, suffix = match.groups()
+            series.setdefault((prefix, suffix, len(number)), []).append(int(number))
+    gaps = []
+    for (prefix, suffix, width), numbers in series.items():
+        present = set(numbers)
+        for number in range(min(numbers), max(numbers)):
+            if number not in present:
+                gaps.append(f"{prefix}{number:0{width}d}{suffix}")
+    return natural_sorted(gaps)
+
+
 def _read_recording(r: FieldReader, folder: Path) -> tuple[tuple[Path, ...], bool]:
     if not r.has("recording"):
-        return tuple(list_audio_files(folder)), False
+        parts = list_audio_files(folder)
+        gaps = missing_parts([p.name for p in parts])
+        if gaps:
+            r.problem(
+                "recording",
+                f"recordings/{folder.name}/ has no {', '.join(gaps)} between the recorder's "
+                "numbered parts; expected every part (copy it), or list the parts to publish in "
+                "'recording:'",
+            )
+        return tuple(parts), False
     names = r.text_list("recording", expected="a list of file names in recordings/<id>/")
     parts: list[Path] = []
     for index, name in enumerate(names):

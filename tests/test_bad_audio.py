@@ -1,0 +1,91 @@
+"""Bad recordings: a clear error naming the file (exit 2), nothing processed, nothing lost."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from audioarchive.recordings import wav_data_shortfall
+from tests.helpers import Ws, ffmpeg, make_tone
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for folder in ("feed", "archive")
+        for p in (root / folder).rglob("*")
+        if p.is_file()
+    }
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p.write_bytes(b""), "empty file (0 bytes); expected a recording: copy it again"),
+        (lambda p: p.write_text("just some notes"), "not a readable audio file"),
+        (
+            lambda p: ffmpeg(
+                "-f", "lavfi", "-i", "color=red:s=64x64", "-frames:v", "1", "-f", "mjpeg", str(p)
+            ),
+            "no audio stream",
+        ),
+        (
+            lambda p: p.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(64)),
+            "not a readable audio file",
+        ),
+    ],
+    ids=["zero-bytes", "text-named-wav", "jpeg-named-wav", "undecodable-header"],
+)
+def test_unusable_recording_is_named_and_nothing_changes(
+    built: Ws, make: object, message: str
+) -> None:
+    before = _snapshot(built.root)
+    part = built.root / "recordings" / "2022-11-24-b" / "meeting.flac"
+    part.unlink()
+    bad = part.with_name("meeting.wav")
+    make(bad)  # type: ignore[operator]
+    result = built.run("build")
+    assert result.exit_code == 2
+    assert f"recordings/2022-11-24-b/meeting.wav: {message}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _snapshot(built.root) == before
+
+
+def test_a_truncated_wav_is_published_with_a_warning(built: Ws, tmp_path: Path) -> None:
+    full = make_tone(tmp_path / "full.wav", 6)
+    data = full.read_bytes()
+    part = built.root / "recordings" / "2023-03-e" / "ZOOM0001.WAV"
+    part.parent.mkdir(parents=True)
+    part.write_bytes(data[: len(data) * 2 // 3])
+    assert wav_data_shortfall(part) == len(data) - len(data) * 2 // 3
+    assert wav_data_shortfall(full) == 0
+    built.write_session("2023-03-e", date="2023-03-16T19:00:00+01:00", season=1, episode=5)
+    result = built.run("build", "2023-03-e")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "recordings/2023-03-e/ZOOM0001.WAV: the file is shorter than its header announces"
+        in result.stderr
+    )
+    assert "2023-03-e  built" in result.stdout
+
+
+def test_two_builds_at_once_the_second_refuses(built: Ws) -> None:
+    from audioarchive.locking import workspace_lock
+
+    with workspace_lock(built.root / ".audioarchive", "build"):
+        result = built.run("build", "--force")
+    assert result.exit_code == 2
+    assert "another audioarchive build" in result.stderr
+    assert "Hint: wait for it to finish" in result.stderr
+
+
+def test_a_part_with_a_different_rate_and_channels_is_joined(built: Ws) -> None:
+    folder = built.root / "recordings" / "2023-03-e"
+    make_tone(folder / "ZOOM0001.WAV", 3, rate=48000, channels=2)
+    make_tone(folder / "ZOOM0002.WAV", 3, rate=44100, channels=1)
+    built.write_session("2023-03-e", date="2023-03-16T19:00:00+01:00", season=1, episode=5)
+    result = built.run("build", "2023-03-e")
+    assert result.exit_code == 0, result.stderr
+    shutil.rmtree(folder)

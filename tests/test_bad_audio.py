@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from audioarchive.locking import workspace_lock
 from audioarchive.recordings import wav_data_shortfall
 from tests.helpers import Ws, ffmpeg, make_tone
 
@@ -72,8 +73,6 @@ def test_a_truncated_wav_is_published_with_a_warning(built: Ws, tmp_path: Path) 
 
 
 def test_two_builds_at_once_the_second_refuses(built: Ws) -> None:
-    from audioarchive.locking import workspace_lock
-
     with workspace_lock(built.root / ".audioarchive", "build"):
         result = built.run("build", "--force")
     assert result.exit_code == 2

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import struct
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -63,7 +62,7 @@ def wav_data_shortfall(path: Path) -> int:
             while chunk := handle.read(8):
                 if len(chunk) < 8:
                     return 0
-                kind, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+                kind, size = chunk[:4], int.from_bytes(chunk[4:], "little")
                 if kind == b"data":
                     if size == 0xFFFFFFFF:  # RF64 and streaming writers: size unknown here
                         return 0

@@ -531,8 +531,8 @@ def missing_parts(names: list[str]) -> list[str]:
 
 def _read_recording(r: FieldReader, folder: Path) -> tuple[tuple[Path, ...], bool]:
     if not r.has("recording"):
-        parts = list_audio_files(folder)
-        gaps = missing_parts([p.name for p in parts])
+        found = list_audio_files(folder)
+        gaps = missing_parts([p.name for p in found])
         if gaps:
             r.problem(
                 "recording",
@@ -540,7 +540,7 @@ def _read_recording(r: FieldReader, folder: Path) -> tuple[tuple[Path, ...], boo
                 "numbered parts; expected every part (copy it), or list the parts to publish in "
                 "'recording:'",
             )
-        return tuple(parts), False
+        return tuple(found), False
     names = r.text_list("recording", expected="a list of file names in recordings/<id>/")
     parts: list[Path] = []
     for index, name in enumerate(names):

@@ -11,6 +11,7 @@ help:
 	@echo "make test    set everything up with the test tools, run the whole suite"
 	@echo "make lint    ruff check, ruff format --check, mypy"
 	@echo "make bench   loudness and speed benchmark on a generated one-hour meeting"
+	@echo "make chaos   kill builds at random moments (ROUNDS=20), check nothing is lost"
 	@echo "make serve   serve the built feed on http://127.0.0.1:8000/"
 
 setup:
@@ -37,6 +38,9 @@ lint: setup-test
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/mypy
+
+chaos: setup-test
+	$(BIN)/python scripts/chaos.py --rounds $${ROUNDS:-20}
 
 serve: demo
 	$(BIN)/audioarchive serve

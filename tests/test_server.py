@@ -106,3 +106,9 @@ def test_parse_range_stays_within_the_file(size: int, first: int, length: int) -
     else:
         assert wanted is not None
         assert 0 <= wanted[0] <= wanted[1] < size
+
+
+def test_hidden_and_temporary_files_are_never_served(server: tuple[str, int, Path]) -> None:
+    host, port, root = server
+    (root / "episodes" / ".tmp-partial.mp3").write_bytes(b"partial")
+    assert _request(host, port, "GET", "/episodes/.tmp-partial.mp3").status == 404

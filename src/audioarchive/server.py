@@ -77,8 +77,8 @@ def make_handler(config: ServeConfig) -> type[BaseHTTPRequestHandler]:
 
         def _resolve(self) -> Path | None:
             path = unquote(urlsplit(self.path).path)
-            if "\x00" in path:
-                return None
+            if "\x00" in path or any(part.startswith(".") for part in path.split("/")):
+                return None  # no hidden files: a killed build's temporaries are never served
             target = (root / path.lstrip("/")).resolve()
             if target != root and root not in target.parents:
                 return None

@@ -1,0 +1,29 @@
+"""A short version of `make chaos`: builds killed at random moments, then resumed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from scripts.chaos import check_public_tree, run_chaos
+
+from audioarchive.ffmpeg import Tools
+
+
+@pytest.mark.slow
+def test_killed_builds_resume_to_identical_outputs(tmp_path: Path, tools: Tools) -> None:
+    report = run_chaos(rounds=3, seed=7, workdir=tmp_path)
+    assert report.problems == []
+    assert report.survived == 3
+
+
+def test_check_public_tree_finds_a_dangling_enclosure(tmp_path: Path) -> None:
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    (feed / "a.mp3").write_bytes(b"12345")
+    item = '<item><enclosure url="http://localhost:8000/{}" length="{}" type="audio/mpeg"/></item>'
+    items = item.format("a.mp3", 5) + item.format("b.mp3", 3)
+    (feed / "feed.xml").write_text(f"<rss><channel>{items}</channel></rss>")
+    assert check_public_tree(tmp_path, "http://localhost:8000") == [
+        "feed.xml names http://localhost:8000/b.mp3, which does not exist"
+    ]

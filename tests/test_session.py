@@ -200,3 +200,13 @@ def test_any_unicode_text_loads_unchanged_or_is_named(
         return
     assert session.title == title.strip()
     assert session.description == description.strip("\n").rstrip()
+
+
+def test_duplicate_ids_across_yaml_and_yml(tmp_path: Path) -> None:
+    ws = new_workspace(tmp_path / "ws")
+    ws.write_session("s1")
+    (ws.sessions / "s1.yml").write_text("id: s1\ntitle: again\n")
+    assert any(
+        's1.yml: id: found "s1", already used by metadata/sessions/s1.yaml' in p
+        for p in _problems(ws)
+    )

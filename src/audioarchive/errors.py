@@ -108,7 +108,14 @@ class FFmpegError(AudioArchiveError):
         self.returncode = returncode
         self.stderr_tail = stderr_tail
         last = stderr_tail.strip().splitlines()[-1] if stderr_tail.strip() else "no message"
-        super().__init__(f"{cmd[0]} failed (exit {returncode}): {last}")
+        program = cmd[0].rsplit("/", 1)[-1]
+        if "No space left on device" in stderr_tail:
+            super().__init__(
+                f"{program}: the disk is full (No space left on device)",
+                hint="free some space, then run the same command again: it resumes",
+            )
+            return
+        super().__init__(f"{program} failed (exit {returncode}): {last}")
 
 
 class TaggingError(AudioArchiveError):

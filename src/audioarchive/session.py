@@ -655,6 +655,18 @@ def _read_resources(r: FieldReader) -> tuple[Resource, ...]:
 
 def _check_collection(sessions: list[Session], settings: Settings, problems: list[Problem]) -> None:
     """Problems that span files: duplicate ids and episode numbers."""
+    ids: dict[str, Session] = {}
+    for session in sessions:
+        if session.id in ids:
+            problems.append(
+                Problem(
+                    settings.paths.rel(session.source),
+                    "id",
+                    f'found "{session.id}", already used by {settings.paths.rel(ids[session.id].source)}; '
+                    "expected one file per session",
+                )
+            )
+        ids.setdefault(session.id, session)
     seen: dict[tuple[int | None, int], Session] = {}
     for session in sessions:
         if session.episode is None:

@@ -662,8 +662,8 @@ def _check_collection(sessions: list[Session], settings: Settings, problems: lis
                 Problem(
                     settings.paths.rel(session.source),
                     "id",
-                    f'found "{session.id}", already used by {settings.paths.rel(ids[session.id].source)}; '
-                    "expected one file per session",
+                    f'found "{session.id}", already used by '
+                    f"{settings.paths.rel(ids[session.id].source)}; expected one file per session",
                 )
             )
         ids.setdefault(session.id, session)

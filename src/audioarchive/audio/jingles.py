@@ -54,7 +54,8 @@ def load_jingle(
     )
     try:
         loudness = measure_loudness(tools, wav)
-        segment = AudioSegment.from_wav(str(wav))
+        with wav.open("rb") as handle:
+            segment = AudioSegment.from_wav(handle)
     finally:
         wav.unlink(missing_ok=True)
     segment = segment.fade_in(EDGE_FADE_MS).fade_out(EDGE_FADE_MS)

@@ -155,7 +155,8 @@ def _running_median(values: FloatArray, window: int) -> FloatArray:
     if width % 2 == 0:
         width -= 1
     half = width // 2
-    padded = np.pad(values, half, mode="edge")
+    # mirrored at the ends: the fading last syllable does not stand for the whole turn
+    padded = np.pad(values, half, mode="reflect" if values.size > half else "edge")
     views = np.lib.stride_tricks.sliding_window_view(padded, width)
     return np.median(views, axis=1)
 

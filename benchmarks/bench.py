@@ -212,8 +212,8 @@ def _table(rows: list[Row], hours: float, before: str, after: str) -> str:
     lines = [
         f"Meeting: {hours:g} h, 48 kHz/24-bit stereo WAV, guest 15 dB below the host, "
         "one minute of lead-in. Output: MP3 mono 44.1 kHz 96k CBR.",
-        f"Machine: {os.cpu_count()} cores; load before: {before.split('load average:')[-1]}, "
-        f"after: {after.split('load average:')[-1]}",
+        f"Machine: {os.cpu_count()} cores; load before: {before.rsplit('load average:', maxsplit=1)[-1]}, "
+        f"after: {after.rsplit('load average:', maxsplit=1)[-1]}",
         "",
         "| | contender | wall (s) | peak RSS, largest process (MB) | peak RSS, "
         "process tree (MB) | integrated (LUFS) | LRA (LU) | true peak (dBTP) |",

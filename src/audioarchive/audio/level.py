@@ -203,7 +203,10 @@ def _cap_room_tone(
     for start, end in runs(pause):
         if (end - start) * STEP < LONG_PAUSE:
             continue
-        inner = slice(start + edge, end - edge)
+        # away from the speech on either side; up to the edges of the kept range
+        lo = start + edge if start > 0 and active[start - 1] else start
+        hi = end - edge if end < len(active) and active[end] else end
+        inner = slice(lo, hi)
         level = momentary[inner]
         level = level[np.isfinite(level)]
         if level.size == 0 or float(np.median(level)) > floor + ROOM_TONE:

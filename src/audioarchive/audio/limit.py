@@ -31,6 +31,22 @@ LOOKAHEAD = 0.008
 HOLD = 0.05
 
 
+def chunk_linear(values: npt.NDArray[np.float64], chunk: int = CHUNK) -> Samples:
+    """Per-sample values, linear between chunk centres.
+
+    ``values`` holds one value per chunk centre for chunks -1 .. m (m + 2 values); the
+    result covers the m chunks in between, ``m * chunk`` samples. Cheaper than
+    ``np.interp`` sample by sample, which searches for every sample.
+    """
+    half = chunk // 2
+    k = (np.arange(chunk) + 0.5) / chunk
+    prev, cur, nxt = values[:-2, None], values[1:-1, None], values[2:, None]
+    out = np.empty((len(values) - 2, chunk), dtype=np.float32)
+    out[:, :half] = prev + (cur - prev) * (k[None, :half] + 0.5)
+    out[:, half:] = cur + (nxt - cur) * (k[None, half:] - 0.5)
+    return out.ravel()
+
+
 def _phase_filters(taps: int) -> npt.NDArray[np.float32]:
     """Interpolators for the points 1/4, 2/4 and 3/4 of the way to the next sample."""
     half = taps // 2
@@ -139,12 +155,10 @@ class TruePeakLimiter:
         held = np.lib.stride_tricks.sliding_window_view(reduction, h + a + 1).max(axis=1)
         smooth = np.convolve(held, np.full(2 * a + 1, 1.0 / (2 * a + 1)), mode="valid")
         # smooth[j] is chunk first - 1 + j, for chunks first-1 .. upto
-        gains = 10 ** (-smooth / 20)
-        centres = (np.arange(first - 1, upto + 1) + 0.5) * CHUNK
-        positions = np.arange(first * CHUNK, upto * CHUNK) + 0.5
-        sample_gain = np.interp(positions, centres, gains).astype(np.float32)
         start = (first - self._buf_chunk) * CHUNK
-        out = self._buf[start : start + len(positions)] * sample_gain[:, None]
+        out = self._buf[start : start + (upto - first) * CHUNK]
+        # (a copy either way: the buffer is trimmed below)
+        out = out * chunk_linear(10 ** (-smooth / 20))[:, None] if smooth.max() > 0 else out.copy()
         inner = smooth[1:-1]
         if inner.size:
             self.max_reduction_db = max(self.max_reduction_db, float(inner.max()))

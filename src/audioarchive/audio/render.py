@@ -30,7 +30,13 @@ import numpy as np
 
 from audioarchive.audio.analyse import FloatArray, analysis_chain
 from audioarchive.audio.assemble import input_args, join_graph
-from audioarchive.audio.limit import Samples, TruePeakLimiter, TruePeakMeter
+from audioarchive.audio.limit import (
+    CHUNK,
+    Samples,
+    TruePeakLimiter,
+    TruePeakMeter,
+    chunk_linear,
+)
 from audioarchive.ffmpeg import PIPE, AudioInfo, FFmpegProcess, Loudness, Tools, parse_ebur128
 
 log = logging.getLogger(__name__)
@@ -74,9 +80,8 @@ class RenderSpec:
             return sum(e[3] for e in self.excerpts)
         return self.end - self.start
 
-    def raw_times(self, first: int, count: int) -> FloatArray:
-        """Raw recording times of programme frames ``first .. first + count``."""
-        frames = first + np.arange(count)
+    def raw_times(self, frames: FloatArray) -> FloatArray:
+        """Raw recording times of programme frames (fractional positions allowed)."""
         if not self.excerpts:
             return self.start + frames / self.rate
         lengths = np.array([round(e[3] * self.rate) for e in self.excerpts])
@@ -196,9 +201,13 @@ def _stream(
                 break
             block = np.frombuffer(data[: len(data) // frame_bytes * frame_bytes], dtype="<f4")
             block = block.reshape(-1, spec.channels)
-            times = spec.raw_times(position, len(block))
-            gain = np.interp(times, spec.gain_times, gains).astype(np.float32)
-            gain *= _redaction_envelope(times, spec.silenced)
+            chunks = -(-len(block) // CHUNK)
+            offsets = np.arange(-1, chunks + 1, dtype=np.float64) * CHUNK + CHUNK / 2
+            centres = spec.raw_times(position + offsets)
+            gain = chunk_linear(np.interp(centres, spec.gain_times, gains))[: len(block)]
+            if _redacted(centres, spec.silenced):
+                times = spec.raw_times(position + np.arange(len(block), dtype=np.float64))
+                gain *= _redaction_envelope(times, spec.silenced)
             send(limiter.push(block * gain[:, None]))
             position += len(block)
         if spec.outro is not None:
@@ -225,6 +234,11 @@ def _write_all(outbox: queue.Queue[bytes | None], sink: IO[bytes]) -> None:
             broken = True  # the encoder failed: its finish() reports why
     with contextlib.suppress(BrokenPipeError):
         sink.close()
+
+
+def _redacted(times: FloatArray, silenced: Sequence[tuple[float, float]]) -> bool:
+    lo, hi = times[0] - REDACTION_FADE, times[-1] + REDACTION_FADE
+    return any(end >= lo and start <= hi for start, end in silenced)
 
 
 def _redaction_envelope(times: FloatArray, silenced: Sequence[tuple[float, float]]) -> Samples:

@@ -56,6 +56,7 @@ def main() -> int:
     parser.add_argument(
         "--contenders", default="", help="subset of abcd (default: abcd, or ab above 1 hour)"
     )
+    parser.add_argument("--keep", action="store_true", help="keep the last run's files")
     args = parser.parse_args()
     contenders = args.contenders or ("abcd" if args.hours <= 1 else "ab")
     out: Path = args.out
@@ -65,8 +66,9 @@ def main() -> int:
     load_before = _uptime()
     print(f"before: {load_before}", flush=True)
     work = out / f"run-{args.hours:g}h"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir()
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(exist_ok=True)
     runners = {"a": _bare, "b": _audioarchive, "c": _normalize, "d": _pydub}
     rows = [runners[c](meeting, work) for c in contenders]
     load_after = _uptime()
@@ -100,12 +102,11 @@ def _uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
 
 
-def _run(row: Row, cmd: list[str], cwd: Path | None = None) -> None:
+def _run(row: Row, cmd: list[str], work: Path) -> None:
     """Run ``cmd`` under measure.py; sample the whole tree's RSS meanwhile."""
     print(f"{row.name}: {row.label}...", flush=True)
-    report = cwd or Path.cwd()
-    stats = report / f"stats-{row.name}.json"
-    proc = subprocess.Popen([*MEASURE, str(stats), "--", *cmd], cwd=cwd)
+    stats = work / f"stats-{row.name}.json"
+    proc = subprocess.Popen([*MEASURE, str(stats), "--", *cmd], cwd=work)
     parent = psutil.Process(proc.pid)
     peak = 0
     while proc.poll() is None:
@@ -153,6 +154,7 @@ def _bare(meeting: Path, work: Path) -> Row:
         ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-v", "error", "-i", str(meeting)]
         + ["-map", "0:a", "-ac", "1", "-ar", "44100", *MP3, str(mp3)]
         + ["-map", "0:a", "-c:a", "flac", str(flac)],
+        work,
     )
     _measure(row, mp3)
     return row
@@ -172,7 +174,7 @@ def _audioarchive(meeting: Path, work: Path) -> Row:
         "recording: [ZOOM0001.WAV]\n",
         encoding="utf-8",
     )
-    _run(row, [str(BIN / "audioarchive"), "--workspace", str(ws), "-q", "build"])
+    _run(row, [str(BIN / "audioarchive"), "--workspace", str(ws), "-q", "build"], work)
     mp3s = sorted((ws / "feed").glob("episodes/bench/*.mp3"))
     if mp3s:
         _measure(row, mp3s[0])
@@ -192,6 +194,7 @@ def _normalize(meeting: Path, work: Path) -> Row:
         row,
         [str(BIN / "ffmpeg-normalize"), str(meeting), "-t", "-16", "-tp", "-1", "-f"]
         + ["-c:a", "libmp3lame", "-b:a", "96k", "-ar", "44100", "-e=-ac 1", "-o", str(mp3)],
+        work,
     )
     if mp3.is_file():
         _measure(row, mp3)
@@ -201,7 +204,8 @@ def _normalize(meeting: Path, work: Path) -> Row:
 def _pydub(meeting: Path, work: Path) -> Row:
     row = Row("d", "naive pydub: load, gain to -16 dBFS, export")
     mp3 = work / "d.mp3"
-    _run(row, [sys.executable, str(ROOT / "benchmarks" / "naive_pydub.py"), str(meeting), str(mp3)])
+    script = ROOT / "benchmarks" / "naive_pydub.py"
+    _run(row, [sys.executable, str(script), str(meeting), str(mp3)], work)
     if mp3.is_file():
         _measure(row, mp3)
     return row

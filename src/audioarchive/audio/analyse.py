@@ -70,7 +70,7 @@ class Analysis:
 
 def analysis_chain(layout: str) -> str:
     """Filters from the joined source to what is measured: the public channel layout."""
-    return f"aformat=sample_fmts=dbl:channel_layouts={layout}"
+    return f"aformat=sample_fmts=flt:channel_layouts={layout}"
 
 
 def analyse(

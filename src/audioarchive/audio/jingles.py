@@ -46,7 +46,7 @@ def load_jingle(
             "-map",
             "0:a:0",
             "-af",
-            f"aformat=sample_fmts=dbl:channel_layouts={layout},aresample={rate}",
+            f"aformat=sample_fmts=flt:channel_layouts={layout},aresample={rate}",
             "-c:a",
             "pcm_s32le",
             str(wav),

@@ -202,6 +202,10 @@ def process_audio(tools: Tools, job: AudioJob, progress: Progress | None = None)
         result, outputs, spec, renders = _render_on_target(tools, job, spec, report)
         if renders > 1:
             notes.append(f"rendered {renders} times to land on the targets")
+        missed = _misses(profile, outputs)
+        if missed:
+            log.warning("%s: %s", job.session_id, missed)
+            notes.append(missed)
         if master_proc is not None and master_progress is not None:
             master_progress.show()
             master_proc.finish()
@@ -346,6 +350,19 @@ def _excerpts(
             continue
         found.append((index, float(raw - bounds[index]), float(raw), TRIAL_LENGTH))
     return tuple(found)
+
+
+def _misses(profile: AudioSettings, outputs: dict[str, Loudness]) -> str:
+    """What the delivered files miss of the targets, in words ("" when on target)."""
+    problems = []
+    for fmt, loud in sorted(outputs.items()):
+        if abs(loud.integrated - profile.target_lufs) > 0.5:
+            problems.append(f"{fmt} at {loud.integrated:.1f} LUFS")
+        if loud.true_peak > profile.true_peak:
+            problems.append(f"{fmt} true peak {loud.true_peak:.1f} dBTP")
+    if not problems:
+        return ""
+    return "off target after every render: " + ", ".join(problems)
 
 
 def _refuse_silence(job: AudioJob, analysis: Analysis, speech: Speech) -> None:

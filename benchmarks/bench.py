@@ -31,6 +31,10 @@ from pathlib import Path
 
 import psutil
 
+from audioarchive.config import ToolSettings
+from audioarchive.ffmpeg import find_tools
+from audioarchive.samples import bench_spec, synthesize_meeting
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 MEASURE = [sys.executable, str(ROOT / "benchmarks" / "measure.py")]
@@ -87,10 +91,6 @@ def _meeting(out: Path, hours: float) -> Path:
     path = out / f"meeting-{hours:g}h.wav"
     if path.is_file():
         return path
-    from audioarchive.config import ToolSettings
-    from audioarchive.ffmpeg import find_tools
-    from audioarchive.samples import bench_spec, synthesize_meeting
-
     print(f"generating {path} (once)...", flush=True)
     tmp = path.with_name(f".tmp-{path.name}")
     synthesize_meeting(find_tools(ToolSettings()), tmp, bench_spec(hours))
@@ -126,8 +126,20 @@ def _run(row: Row, cmd: list[str], work: Path) -> None:
 
 def _measure(row: Row, path: Path) -> None:
     stderr = subprocess.run(
-        ["ffmpeg", "-hide_banner", "-nostdin", "-i", str(path), "-map", "0:a:0"]
-        + ["-af", "ebur128=peak=true:dualmono=true:framelog=verbose", "-f", "null", "-"],
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-nostdin",
+            "-i",
+            str(path),
+            "-map",
+            "0:a:0",
+            "-af",
+            "ebur128=peak=true:dualmono=true:framelog=verbose",
+            "-f",
+            "null",
+            "-",
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -151,9 +163,29 @@ def _bare(meeting: Path, work: Path) -> Row:
     mp3, flac = work / "a.mp3", work / "a.flac"
     _run(
         row,
-        ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-v", "error", "-i", str(meeting)]
-        + ["-map", "0:a", "-ac", "1", "-ar", "44100", *MP3, str(mp3)]
-        + ["-map", "0:a", "-c:a", "flac", str(flac)],
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-nostdin",
+            "-y",
+            "-v",
+            "error",
+            "-i",
+            str(meeting),
+            "-map",
+            "0:a",
+            "-ac",
+            "1",
+            "-ar",
+            "44100",
+            *MP3,
+            str(mp3),
+            "-map",
+            "0:a",
+            "-c:a",
+            "flac",
+            str(flac),
+        ],
         work,
     )
     _measure(row, mp3)
@@ -168,7 +200,7 @@ def _audioarchive(meeting: Path, work: Path) -> Row:
         session.unlink()
     recordings = ws / "recordings" / "bench"
     recordings.mkdir(parents=True)
-    os.symlink(meeting.resolve(), recordings / "ZOOM0001.WAV")
+    (recordings / "ZOOM0001.WAV").symlink_to(meeting.resolve())
     (ws / "metadata" / "sessions" / "bench.yaml").write_text(
         "id: bench\ntitle: Benchmark meeting\ndate: 2024-01-01T19:00:00+01:00\n"
         "recording: [ZOOM0001.WAV]\n",
@@ -192,8 +224,24 @@ def _normalize(meeting: Path, work: Path) -> Row:
     mp3 = work / "c.mp3"
     _run(
         row,
-        [str(BIN / "ffmpeg-normalize"), str(meeting), "-t", "-16", "-tp", "-1", "-f"]
-        + ["-c:a", "libmp3lame", "-b:a", "96k", "-ar", "44100", "-e=-ac 1", "-o", str(mp3)],
+        [
+            str(BIN / "ffmpeg-normalize"),
+            str(meeting),
+            "-t",
+            "-16",
+            "-tp",
+            "-1",
+            "-f",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "96k",
+            "-ar",
+            "44100",
+            "-e=-ac 1",
+            "-o",
+            str(mp3),
+        ],
         work,
     )
     if mp3.is_file():
@@ -214,13 +262,16 @@ def _pydub(meeting: Path, work: Path) -> Row:
 def _table(rows: list[Row], hours: float, before: str, after: str) -> str:
     walls = {r.name: r.wall for r in rows}
     lines = [
-        f"Meeting: {hours:g} h, 48 kHz/24-bit stereo WAV, guest 15 dB below the host, "
-        "one minute of lead-in. Output: MP3 mono 44.1 kHz 96k CBR.",
-        f"Machine: {os.cpu_count()} cores; load before: {before.rsplit('load average:', maxsplit=1)[-1]}, "
-        f"after: {after.rsplit('load average:', maxsplit=1)[-1]}",
+        (
+            f"Meeting: {hours:g} h, 48 kHz/24-bit stereo WAV, guest 15 dB below the host, "
+            "one minute of lead-in. Output: MP3 mono 44.1 kHz 96k CBR."
+        ),
+        (f"Machine: {os.cpu_count()} cores; load before: {_load(before)}, after: {_load(after)}"),
         "",
-        "| | contender | wall (s) | peak RSS, largest process (MB) | peak RSS, "
-        "process tree (MB) | integrated (LUFS) | LRA (LU) | true peak (dBTP) |",
+        (
+            "| | contender | wall (s) | peak RSS, largest process (MB) | peak RSS, "
+            "process tree (MB) | integrated (LUFS) | LRA (LU) | true peak (dBTP) |"
+        ),
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
@@ -241,6 +292,10 @@ def _table(rows: list[Row], hours: float, before: str, after: str) -> str:
         if r.note:
             lines.append(f"{r.name}: {r.note}")
     return "\n".join(lines)
+
+
+def _load(uptime: str) -> str:
+    return uptime.rsplit("load average:", maxsplit=1)[-1].strip()
 
 
 def _fmt(value: float | None) -> str:

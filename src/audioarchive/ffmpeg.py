@@ -350,6 +350,7 @@ def _widen(pipe: IO[bytes]) -> None:
     with contextlib.suppress(OSError, ValueError):
         fcntl.fcntl(pipe.fileno(), set_size, PIPE_SIZE)
 
+
 _FRAME = re.compile(
     r"\bt:\s*(?P<t>\d+(?:\.\d+)?)\s+TARGET:.*?\bM:\s*(?P<m>-?(?:[\d.]+|inf)|nan)"
     r"\s+S:\s*(?P<s>-?(?:[\d.]+|inf)|nan)"

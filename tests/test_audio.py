@@ -237,3 +237,22 @@ def test_report_is_json_ready(built: AudioResult) -> None:
     for value in (data["output"]["integrated_lufs"], data["limiter"]["ceiling_dbtp"]):
         assert isinstance(value, float)
         assert math.isfinite(value)
+
+
+def test_stereo_output(meeting: Meeting, tools: Tools, tmp_path: Path) -> None:
+    profile = replace(AudioSettings(), channels=2, bitrate="128k")
+    intro = make_tone(tmp_path / "intro.wav", 2, volume_db=-20, channels=1, noise=0.0)
+    job = _job(
+        list(meeting.parts),
+        tools,
+        tmp_path / "work",
+        profile=profile,
+        intro=intro,
+        redactions=(Redaction(20.0, 22.0),),
+        want_master=False,
+    )
+    result = process_audio(tools, job)
+    info = probe(tools, result.public["mp3"])
+    assert info.channels == 2
+    assert result.timeline.intro == pytest.approx(2.0, abs=0.01)
+    _assert_on_target(measure_loudness(tools, result.public["mp3"]), lra=None)

@@ -9,8 +9,10 @@ Four processes run at once, joined by pipes, so the two cores share the work:
    with the level-matched jingles before and after;
 3. ffmpeg encodes the MP3 (and the Opus file when asked), writing the MP3 both
    to its file and to a pipe;
-4. ffmpeg decodes that MP3 from the pipe and measures it (``ebur128``, true
-   peak, dual-mono), so the figures of the delivered file come without another pass.
+4. ffmpeg decodes that MP3 from the pipe and measures its loudness and range
+   (``ebur128``, dual-mono), handing the decoded samples back to a thread here
+   that measures the true peak (4x oversampled): the figures of the delivered
+   file, without another pass.
 
 Memory stays flat: one block of a few seconds is in flight at any time.
 """
@@ -22,7 +24,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
@@ -97,7 +99,6 @@ class RenderResult:
     limiter_max_db: float = 0.0
     limited_seconds: float = 0.0
     samples: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 def render(

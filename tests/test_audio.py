@@ -158,6 +158,13 @@ def test_faint_hum_without_speech_is_refused(tools: Tools, tmp_path: Path) -> No
         process_audio(tools, _job([faint], tools, tmp_path / "work"))
 
 
+def test_steady_hiss_without_speech_is_refused(tools: Tools, tmp_path: Path) -> None:
+    hiss = tmp_path / "hiss.wav"
+    ffmpeg("-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.01:duration=8", str(hiss))
+    with pytest.raises(AudioInputError, match="only a steady background"):
+        process_audio(tools, _job([hiss], tools, tmp_path / "work"))
+
+
 def test_a_few_seconds_are_handled(tools: Tools, tmp_path: Path) -> None:
     short = synthesize_meeting(
         tools,

@@ -48,6 +48,10 @@ log = logging.getLogger(__name__)
 AUDIO_VERSION = "2"
 #: A recording quieter than this (integrated, LUFS) is silence: refused, never amplified.
 SILENCE_LUFS = -60.0
+#: A quiet recording whose level never moves more than STEADY_RANGE LU is a steady hiss or hum
+#: (an unplugged microphone), not speech: refused rather than raised to the target.
+STEADY_LUFS = -45.0
+STEADY_RANGE = 6.0
 #: Less speech than this (seconds) and there is nothing to publish.
 MIN_SPEECH = 1.0
 #: The limiter's ceiling sits this far under the true-peak target: the encoder's overshoot.
@@ -374,6 +378,12 @@ def _refuse_silence(job: AudioJob, analysis: Analysis, speech: Speech) -> None:
         raise AudioInputError(
             f"{job.session_id}: the recording is silent ({names}: loudness {loud:.1f} LUFS, "
             f"{level}); expected speech to publish"
+        )
+    if speech.peak - speech.floor < STEADY_RANGE and loud < STEADY_LUFS:
+        raise AudioInputError(
+            f"{job.session_id}: no speech found in {names}: only a steady background at "
+            f"{loud:.1f} LUFS (hiss or hum, as from an unplugged microphone); "
+            "expected a recording of people speaking"
         )
     if speech.seconds < MIN_SPEECH:
         raise AudioInputError(

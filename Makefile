@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+HOURS ?= 1
 
 .PHONY: demo test lint bench chaos screenshots serve clean help setup setup-test
 
@@ -10,7 +11,7 @@ help:
 	@echo "make demo    set everything up, build the sample sessions, print where the feed is"
 	@echo "make test    set everything up with the test tools, run the whole suite"
 	@echo "make lint    ruff check, ruff format --check, mypy"
-	@echo "make bench   loudness and speed benchmark on a generated one-hour meeting"
+	@echo "make bench   loudness and speed benchmark on a generated one-hour meeting (HOURS=3: memory check)"
 	@echo "make chaos   kill builds at random moments (ROUNDS=20), check nothing is lost"
 	@echo "make serve   serve the built feed on http://127.0.0.1:8000/"
 
@@ -33,6 +34,11 @@ demo: setup
 
 test: setup-test
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench:
+	@scripts/system-deps.sh required:ffmpeg required:ffprobe optional:espeak-ng
+	@scripts/venv.sh $(VENV) $(PYTHON) bench
+	@$(BIN)/python benchmarks/bench.py --hours $(HOURS)
 
 lint: setup-test
 	$(BIN)/ruff check src tests scripts

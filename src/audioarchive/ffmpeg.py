@@ -8,6 +8,7 @@ own.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -24,10 +25,17 @@ from pathlib import Path
 from typing import IO, Any
 
 from audioarchive.config import ToolSettings
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover (Windows)
+    fcntl = None  # type: ignore[assignment]
 from audioarchive.errors import AudioInputError, FFmpegError, ToolNotFoundError
 
 log = logging.getLogger(__name__)
 
+#: Pass as ``stdin``/``stdout`` of :class:`FFmpegProcess` for a pipe to this process.
+PIPE = subprocess.PIPE
 INSTALL_HINT = "install it with 'apt-get install ffmpeg' (Debian/Ubuntu) or 'brew install ffmpeg'"
 Fraction = Callable[[float], None]
 
@@ -326,3 +334,156 @@ def speak(text: str, voice: str, out: Path, *, speed: int = 150) -> bool:
     log.debug("%s", shlex.join(cmd))
     subprocess.run(cmd, check=True, capture_output=True)
     return True
+
+
+# --- streaming processes (the audio stage's passes) --------------------------------------------
+
+#: Pipe buffers between the audio passes: fewer wake-ups than the default 64 KiB (Linux).
+PIPE_SIZE = 1 << 20
+
+
+def _widen(pipe: IO[bytes]) -> None:
+    """Enlarge a pipe's kernel buffer where the system allows it; harmless elsewhere."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if set_size is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        fcntl.fcntl(pipe.fileno(), set_size, PIPE_SIZE)
+
+
+_FRAME = re.compile(
+    r"\bt:\s*(?P<t>\d+(?:\.\d+)?)\s+TARGET:.*?\bM:\s*(?P<m>-?(?:[\d.]+|inf)|nan)"
+    r"\s+S:\s*(?P<s>-?(?:[\d.]+|inf)|nan)"
+)
+
+
+@dataclass(frozen=True)
+class LoudnessFrame:
+    """One line of ebur128's frame log: momentary (400 ms) and short-term (3 s) loudness."""
+
+    t: float  # seconds of audio read when the frame was logged (end of the windows)
+    momentary: float  # LUFS; ebur128 logs -120.7 for digital silence
+    short_term: float
+
+
+def parse_ebur128_frame(line: str) -> LoudnessFrame | None:
+    """A :class:`LoudnessFrame` from one ``framelog=verbose`` line, else ``None``."""
+    m = _FRAME.search(line)
+    if m is None:
+        return None
+    return LoudnessFrame(float(m["t"]), float(m["m"]), float(m["s"]))
+
+
+def parse_sample_peak(stderr: str) -> float | None:
+    """The ``Sample peak`` of an ebur128 summary (``peak=sample``), in dBFS."""
+    found = re.findall(r"Sample peak:\s*Peak:\s*(-?(?:[\d.]+|inf))\s*dBFS", stderr)
+    return float(found[-1]) if found else None
+
+
+class FFmpegProcess:
+    """A running ffmpeg whose stderr a thread drains: progress, log lines, a tail for errors.
+
+    ``stdin``/``stdout`` are passed to :class:`subprocess.Popen` (``subprocess.PIPE``, a
+    file object, another process's pipe, or ``None`` for none). Progress comes from
+    ``-progress pipe:2``, so stdout stays free for audio. Use as a context manager: on an
+    exception the process is killed; :meth:`finish` waits and raises ``FFmpegError``.
+    """
+
+    def __init__(
+        self,
+        tools: Tools,
+        args: Sequence[str],
+        *,
+        stdin: int | IO[bytes] | None = None,
+        stdout: int | IO[bytes] | None = None,
+        duration: float | None = None,
+        progress: Fraction | None = None,
+        on_line: Callable[[str], None] | None = None,
+    ) -> None:
+        self.cmd = [tools.ffmpeg, "-hide_banner", "-nostdin", "-y", "-nostats"]
+        if progress is not None and duration:
+            self.cmd += ["-progress", "pipe:2"]
+        self.cmd += list(args)
+        self._duration = duration
+        self._progress = progress
+        self._on_line = on_line
+        self.tail: deque[str] = deque(maxlen=200)
+        log.debug("%s", shlex.join(self.cmd))
+        self.proc = subprocess.Popen(
+            self.cmd,
+            stdin=subprocess.DEVNULL if stdin is None else stdin,
+            stdout=subprocess.DEVNULL if stdout is None else stdout,
+            stderr=subprocess.PIPE,
+        )
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                _widen(pipe)
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+
+    @property
+    def stdin(self) -> IO[bytes]:
+        """The pipe to the process (when started with ``stdin=PIPE``)."""
+        if self.proc.stdin is None:
+            raise RuntimeError("this ffmpeg has no stdin pipe")
+        return self.proc.stdin
+
+    @property
+    def stdout(self) -> IO[bytes]:
+        if self.proc.stdout is None:
+            raise RuntimeError("this ffmpeg has no stdout pipe")
+        return self.proc.stdout
+
+    def _drain(self) -> None:
+        stream = self.proc.stderr
+        if stream is None:  # pragma: no cover (PIPE always gives one)
+            return
+        for raw in stream:
+            line = raw.decode("utf-8", "replace")
+            seconds = parse_progress_line(line)
+            if seconds is not None:
+                if self._progress is not None and self._duration:
+                    self._progress(min(1.0, seconds / self._duration))
+                continue
+            if "=" in line and " " not in line.strip():
+                continue  # the other -progress keys
+            self.tail.append(line)
+            if self._on_line is not None:
+                self._on_line(line)
+
+    def finish(self) -> str:
+        """Wait for the end; return the stderr tail, or raise ``FFmpegError``."""
+        if self.proc.stdin is not None and not self.proc.stdin.closed:
+            self.proc.stdin.close()
+        returncode = self.proc.wait()
+        self._reader.join()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
+        stderr = "".join(self.tail)
+        if returncode != 0:
+            raise FFmpegError(self.cmd, returncode, stderr[-2000:])
+        if self._progress is not None:
+            self._progress(1.0)
+        return stderr
+
+    def kill(self) -> None:
+        """Stop the process (after an error elsewhere) and release its pipes."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None and not pipe.closed:
+                with contextlib.suppress(OSError):  # a broken pipe to a dead process
+                    pipe.close()
+        self.proc.wait()
+        self._reader.join()
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
+
+    def __enter__(self) -> FFmpegProcess:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:
+            self.kill()

@@ -97,6 +97,26 @@ def default_turns(quiet_db: float = 12.0) -> tuple[Turn, ...]:
     )
 
 
+def steady_turns(count: int = 4, gain_db: float = -6.0) -> tuple[Turn, ...]:
+    """One speaker at an even level: levelling must leave the gain nearly constant."""
+    texts = (*HOST_TEXTS, *GUEST_TEXTS)
+    return tuple(Turn(texts[i % len(texts)], "host", "fr", gain_db, 0.8) for i in range(count))
+
+
+def bench_spec(hours: float = 1.0) -> MeetingSpec:
+    """The benchmark's meeting: 48 kHz/24-bit stereo, guest 15 dB below the host, room tone,
+    a minute of lead-in and half a minute of tail."""
+    return MeetingSpec(
+        turns=default_turns(quiet_db=15.0),
+        lead=60.0,
+        tail=30.0,
+        minutes=hours * 60,
+        rate=48000,
+        channels=2,
+        bits=24,
+    )
+
+
 def synthesize_meeting(tools: Tools, out: Path, spec: MeetingSpec) -> Meeting:
     """Write the meeting to ``out`` (or ``out-1``, ``out-2``… for parts); return its cues."""
     suffix = out.suffix.lower()
@@ -166,6 +186,8 @@ def _program(
             clock += seconds + turn.pause
     duration = spec.minutes * 60 if spec.minutes else clock + spec.tail
     cues = [c for c in cues if c.end <= duration - spec.tail or not spec.minutes]
+    # the last whole turn ends the speech: room tone only after it
+    speech_end = (cues[-1].end + 0.05) if cues else spec.lead
     exchange = work / "exchange.wav"
     inputs: list[str] = []
     chain: list[str] = []
@@ -189,7 +211,7 @@ def _program(
             "-af",
             (
                 f"adelay={int(spec.lead * 1000)}:all=1,"
-                f"apad=whole_dur={duration:.3f},atrim=0:{duration:.3f}"
+                f"atrim=0:{speech_end:.3f},apad=whole_dur={duration:.3f},atrim=0:{duration:.3f}"
             ),
             "-c:a",
             "pcm_s32le",
@@ -199,8 +221,17 @@ def _program(
     return program, cues, duration
 
 
+#: How the (mono) voice and room tone reach each channel of a 5.1 recording.
+PAN_51 = "5.1|FL=0.35*c0|FR=0.35*c0|FC=c0|LFE=0.1*c0|BL=0.15*c0|BR=0.15*c0"
+
+
 def _mix_room(tools: Tools, spec: MeetingSpec, program: Path, duration: float, dest: Path) -> None:
-    layout = "stereo" if spec.channels == 2 else "mono"
+    """Voice plus room tone; 5.1 puts the voice in the centre, as a film mix does."""
+    if spec.channels == 6:
+        voice, room = f"pan={PAN_51}", f"pan={PAN_51.replace('FC=c0', 'FC=0.35*c0')}"
+    else:
+        layout = "stereo" if spec.channels == 2 else "mono"
+        voice = room = f"aformat=channel_layouts={layout}"
     noise = (
         f"anoisesrc=color=pink:amplitude={spec.room_amplitude}:sample_rate={spec.rate}"
         f":duration={duration:.3f}:seed={spec.seed}"
@@ -216,7 +247,7 @@ def _mix_room(tools: Tools, spec: MeetingSpec, program: Path, duration: float, d
             noise,
             "-filter_complex",
             (
-                f"[0]aformat=channel_layouts={layout}[v];[1]aformat=channel_layouts={layout}[n];"
+                f"[0]{voice}[v];[1]{room}[n];"
                 f"[v][n]amix=inputs=2:duration=first:normalize=0,atrim=0:{duration:.3f}[out]"
             ),
             "-map",

@@ -1,24 +1,42 @@
-"""A first, straightforward audio chain: ffmpeg filters, two passes (measure, then render)."""
+"""One episode's audio: master, analysis, gain plan, render, check.
+
+The passes overlap so that the two cores share the work:
+
+- **master**: ffmpeg joins the parts into the FLAC master (when it is not already
+  up to date); it runs in the background from the start;
+- **analyse**: meanwhile a cheap pass measures the joined recording's loudness
+  every 100 ms (:mod:`.analyse`); speech, trims and the gain curve come from it
+  (:mod:`.level`), with no audio held in memory;
+- **encode**: the streaming render (:mod:`.render`) writes the public files and
+  measures the decoded MP3 while it is being written. If it misses the target
+  (loudness beyond ±0.3 LU or a true peak over the ceiling, which the limiter's
+  1 dB margin makes rare), it is rendered once more with the measured error
+  corrected; the report counts the renders.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
+import numpy as np
+
+from audioarchive.audio.analyse import STEP, Analysis, Speech, analyse, auto_trim, detect_speech
+from audioarchive.audio.analyse import speech_bounds as find_speech
+from audioarchive.audio.assemble import check_parts, master_args, master_format
+from audioarchive.audio.jingles import load_jingle
+from audioarchive.audio.level import GainPlan, integrated, plan_gain
+from audioarchive.audio.limit import Samples
+from audioarchive.audio.render import RenderResult, RenderSpec, render
+from audioarchive.audio.report import LoudnessReport, TrimReport
 from audioarchive.config import AudioSettings
 from audioarchive.errors import AudioInputError
-from audioarchive.ffmpeg import (
-    AudioInfo,
-    Loudness,
-    Tools,
-    measure_loudness,
-    parse_ebur128,
-    run_ffmpeg,
-)
+from audioarchive.ffmpeg import AudioInfo, FFmpegProcess, Loudness, Tools, measure_loudness
 from audioarchive.session import Redaction, Trim
 from audioarchive.text import sha256_bytes
 from audioarchive.timeline import Timeline
@@ -27,13 +45,37 @@ from audioarchive.writing import atomic_path
 log = logging.getLogger(__name__)
 
 #: Bump when the processing changes, so that existing episodes are re-rendered.
-AUDIO_VERSION = "1"
-#: Below this, a recording is treated as silence: never amplified into noise.
+AUDIO_VERSION = "2"
+#: A recording quieter than this (integrated, LUFS) is silence: refused, never amplified.
 SILENCE_LUFS = -60.0
-#: Headroom the MP3 encoder needs above the limiter's ceiling.
+#: A quiet recording whose level never moves more than STEADY_RANGE LU is a steady hiss or hum
+#: (an unplugged microphone), not speech: refused rather than raised to the target.
+STEADY_LUFS = -45.0
+STEADY_RANGE = 6.0
+#: Less speech than this (seconds) and there is nothing to publish.
+MIN_SPEECH = 1.0
+#: The limiter's ceiling sits this far under the true-peak target: the encoder's overshoot.
 ENCODER_MARGIN_DB = 1.0
-MAX_GAIN_DB = 30.0
+#: A render further than this from the loudness target is done again, corrected (LU).
+LOUDNESS_TOLERANCE = 0.3
+MAX_RENDERS = 3
+#: Programmes longer than this first get a trial render of a few excerpts (s), which
+#: measures what the limiter and the encoder take away, so the full render lands on target.
+TRIAL_ABOVE = 150.0
+TRIAL_AT = (0.2, 0.5, 0.8)
+TRIAL_LENGTH = 15.0
+#: The true peak the trial may reach before the limiter's ceiling is lowered (dB under target).
+TRIAL_PEAK_MARGIN = 0.3
 Progress = Callable[[str, float], None]
+
+__all__ = [
+    "AUDIO_VERSION",
+    "AudioJob",
+    "AudioResult",
+    "LoudnessReport",
+    "master_job_key",
+    "process_audio",
+]
 
 
 @dataclass(frozen=True)
@@ -54,33 +96,6 @@ class AudioJob:
 
 
 @dataclass(frozen=True)
-class LoudnessReport:
-    input: Loudness
-    output: Loudness
-    gain_db_min: float
-    gain_db_max: float
-    trim_start: float
-    trim_end: float
-    trim_automatic: bool
-    redactions: tuple[tuple[float, float], ...] = ()
-    notes: tuple[str, ...] = field(default_factory=tuple)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "input": self.input.as_dict(),
-            "output": self.output.as_dict(),
-            "gain_db": {"min": round(self.gain_db_min, 2), "max": round(self.gain_db_max, 2)},
-            "trim": {
-                "start": round(self.trim_start, 3),
-                "end": round(self.trim_end, 3),
-                "automatic": self.trim_automatic,
-            },
-            "redactions": [[round(a, 3), round(b, 3)] for a, b in self.redactions],
-            "notes": list(self.notes),
-        }
-
-
-@dataclass(frozen=True)
 class AudioResult:
     public: dict[str, Path]  # format -> untagged encode
     master: Path | None  # untagged FLAC of the joined source, when asked for
@@ -94,181 +109,323 @@ def master_job_key(job: AudioJob) -> str:
     return sha256_bytes(parts.encode())[:16]
 
 
+class _MasterProgress:
+    """The master encodes in the background; its bar shows only once it is the last stage."""
+
+    def __init__(self, report: Progress) -> None:
+        self.report = report
+        self.fraction = 0.0
+        self.shown = False
+        self.lock = threading.Lock()
+
+    def __call__(self, fraction: float) -> None:
+        with self.lock:
+            self.fraction = fraction
+            if self.shown:
+                self.report("master", fraction)
+
+    def show(self) -> None:
+        with self.lock:
+            self.shown = True
+            self.report("master", self.fraction)
+
+
 def process_audio(tools: Tools, job: AudioJob, progress: Progress | None = None) -> AudioResult:
     """Render the public encodes and the master of one episode into ``job.workdir``."""
     job.workdir.mkdir(parents=True, exist_ok=True)
-    report_progress = progress or (lambda _stage, _fraction: None)
-    timeline = Timeline(*_trim_range(job))
-    master = job.workdir / "master.flac" if job.want_master else None
-    if master is not None:
-        encode_master(tools, job, master, lambda f: report_progress("master", f))
-    chain = _public_chain(job, timeline)
-    measured = _measure_chain(tools, job, chain, timeline, report_progress)
-    if not math.isfinite(measured.integrated) or measured.integrated < SILENCE_LUFS:
-        raise AudioInputError(
-            f"{job.session_id}: the recording is silent (loudness {measured.integrated:.1f} LUFS); "
-            "expected speech to publish"
-        )
-    gain = min(MAX_GAIN_DB, job.profile.target_lufs - measured.integrated)
-    public: dict[str, Path] = {}
-    for fmt in ("mp3", *job.profile.extra_formats):
-        dest = job.workdir / f"public.{fmt}"
-        _render(tools, job, chain, gain, timeline, fmt, dest, report_progress)
-        public[fmt] = dest
-    output = measure_loudness(
-        tools,
-        public["mp3"],
-        duration=timeline.duration,
-        progress=lambda f: report_progress("check", f),
-    )
-    report = LoudnessReport(
-        input=measured,
-        output=output,
-        gain_db_min=gain,
-        gain_db_max=gain,
-        trim_start=timeline.start,
-        trim_end=timeline.end,
-        trim_automatic=job.trim.start is None and job.trim.end is None and job.trim.enabled,
-        redactions=tuple((r.start, r.end) for r in job.redactions),
-    )
-    return AudioResult(public=public, master=master, timeline=timeline, report=report)
-
-
-def _trim_range(job: AudioJob) -> tuple[float, float]:
-    total = job.source_duration
-    if not job.trim.enabled:
-        return 0.0, total
-    start = job.trim.start if job.trim.start is not None else 0.0
-    end = min(job.trim.end, total) if job.trim.end is not None else total
-    if start >= end:
-        raise AudioInputError(
-            f"{job.session_id}: trim start {start:.1f}s is past the end of the recording "
-            f"({total:.1f}s)"
-        )
-    return start, end
-
-
-def _inputs(job: AudioJob) -> list[str]:
-    args: list[str] = []
-    for part in job.parts:
-        args += ["-i", str(part.path)]
-    return args
-
-
-def _join_graph(job: AudioJob) -> str:
-    """A filtergraph joining every part into ``[joined]`` in the first part's format."""
-    first = job.parts[0]
-    layout = first.channel_layout or ("mono" if first.channels == 1 else "stereo")
-    labels = []
-    steps = []
-    for index, part in enumerate(job.parts):
-        convert = part.sample_rate != first.sample_rate or part.channels != first.channels
-        step = (
-            f"aresample={first.sample_rate},aformat=channel_layouts={layout}"
-            if convert
-            else "anull"
-        )
-        steps.append(f"[{index}:a:0]{step}[p{index}]")
-        labels.append(f"[p{index}]")
-    steps.append(f"{''.join(labels)}concat=n={len(job.parts)}:v=0:a=1[joined]")
-    return ";".join(steps)
-
-
-def encode_master(
-    tools: Tools, job: AudioJob, dest: Path, progress: Callable[[float], None]
-) -> None:
-    """FLAC of the joined source, sample-identical (24-bit when any part has more than 16 bits)."""
-    deep = any(
-        p.bits > 16 or p.sample_fmt in ("flt", "fltp", "dbl", "dblp", "s32", "s32p")
-        for p in job.parts
-    )
-    with atomic_path(dest) as tmp:
-        run_ffmpeg(
-            tools,
-            [
-                *_inputs(job),
-                "-filter_complex",
-                _join_graph(job),
-                "-map",
-                "[joined]",
-                "-map_metadata",
-                "-1",
-                "-c:a",
-                "flac",
-                "-sample_fmt",
-                "s32" if deep else "s16",
-                *(["-bits_per_raw_sample", "24"] if deep else []),
-                str(tmp),
-            ],
-            duration=job.source_duration,
-            progress=progress,
-        )
-
-
-def _public_chain(job: AudioJob, timeline: Timeline) -> str:
-    """Filters from ``[joined]`` to the programme before gain: trim, redact, downmix, resample."""
+    report = progress or (lambda _stage, _fraction: None)
+    notes = list(check_parts(job.session_id, job.parts))
     profile = job.profile
-    filters = [f"atrim=start={timeline.start:.6f}:end={timeline.end:.6f}", "asetpts=PTS-STARTPTS"]
-    for redaction in job.redactions:
-        span = timeline.span_to_public(redaction.start, redaction.end)
-        if span is not None:
-            filters.append(f"volume=0:enable='between(t,{span[0]:.3f},{span[1]:.3f})'")
     layout = "mono" if profile.channels == 1 else "stereo"
-    filters.append(f"aresample={profile.sample_rate}")
-    filters.append(f"aformat=sample_fmts=flt:channel_layouts={layout}")
-    return ",".join(filters)
-
-
-def _measure_chain(
-    tools: Tools, job: AudioJob, chain: str, timeline: Timeline, progress: Progress
-) -> Loudness:
-    graph = (
-        f"{_join_graph(job)};[joined]{chain},ebur128=peak=true:dualmono=true:framelog=verbose[out]"
+    formats = ("mp3", *profile.extra_formats)
+    with contextlib.ExitStack() as stack:
+        master, master_proc, master_progress, master_info = None, None, None, {}
+        if job.want_master:
+            master = job.workdir / "master.flac"
+            fmt = master_format(job.parts)
+            master_info = {
+                "bits": fmt.bits,
+                "sample_identical": fmt.exact,
+                "notes": list(fmt.notes),
+            }
+            tmp = stack.enter_context(atomic_path(master))
+            master_progress = _MasterProgress(report)
+            master_proc = stack.enter_context(
+                FFmpegProcess(
+                    tools,
+                    master_args(job.parts, fmt, str(tmp)),
+                    duration=job.source_duration,
+                    progress=master_progress,
+                )
+            )
+        analysis = analyse(tools, job.parts, layout, lambda f: report("analyse", f))
+        speech = detect_speech(analysis.momentary)
+        _refuse_silence(job, analysis, speech)
+        trim = _trim(job, speech)
+        silenced = tuple(
+            (r.start, r.end) for r in job.redactions if r.end > trim.start and r.start < trim.end
+        )
+        plan = plan_gain(
+            analysis.momentary,
+            analysis.centres,
+            speech,
+            (trim.start, trim.end),
+            silenced,
+            target=profile.target_lufs,
+            levelling=profile.levelling,
+            max_range=profile.loudness_range,
+        )
+        _refuse_silent_range(job, analysis, plan, trim)
+        if plan.capped:
+            notes.append(
+                "the recording is so quiet that the gain was capped: the output is under the target"
+            )
+        intro = _jingle(tools, job, job.intro)
+        outro = _jingle(tools, job, job.outro)
+        public = {fmt: job.workdir / f"public.{fmt}" for fmt in formats}
+        tmps = {fmt: stack.enter_context(atomic_path(path)) for fmt, path in public.items()}
+        spec = RenderSpec(
+            parts=job.parts,
+            start=trim.start,
+            end=trim.end,
+            rate=profile.sample_rate,
+            channels=profile.channels,
+            gain_times=plan.times,
+            gain_db=plan.gain_db,
+            silenced=silenced,
+            ceiling_db=profile.true_peak - ENCODER_MARGIN_DB,
+            mp3=tmps["mp3"],
+            mp3_bitrate=profile.bitrate,
+            opus=tmps.get("opus"),
+            opus_bitrate=profile.opus_bitrate,
+            intro=intro,
+            outro=outro,
+        )
+        if trim.end - trim.start > TRIAL_ABOVE:
+            spec = _calibrate(tools, job, spec, analysis, silenced, report)
+        result, outputs, spec, renders = _render_on_target(tools, job, spec, report)
+        if renders > 1:
+            notes.append(f"rendered {renders} times to land on the targets")
+        missed = _misses(profile, outputs)
+        if missed:
+            log.warning("%s: %s", job.session_id, missed)
+            notes.append(missed)
+        if master_proc is not None and master_progress is not None:
+            master_progress.show()
+            master_proc.finish()
+    timeline = Timeline(
+        trim.start,
+        trim.end,
+        intro=len(intro) / profile.sample_rate if intro is not None else 0.0,
+        outro=len(outro) / profile.sample_rate if outro is not None else 0.0,
     )
-    stderr = run_ffmpeg(
+    loudness = LoudnessReport(
+        input=analysis.loudness,
+        input_sample_peak=analysis.sample_peak,
+        output=outputs["mp3"],
+        outputs=outputs,
+        gain_db_min=plan.speech_gain_min,
+        gain_db_max=plan.speech_gain_max,
+        trim=trim,
+        target_lufs=profile.target_lufs,
+        target_true_peak=profile.true_peak,
+        limiter_ceiling=spec.ceiling_db,
+        limiter_max_reduction=result.limiter_max_db,
+        limited_seconds=result.limited_seconds,
+        redactions=silenced,
+        intro=timeline.intro,
+        outro=timeline.outro,
+        master=master_info,
+        renders=renders,
+        notes=tuple(notes),
+    )
+    return AudioResult(public=public, master=master, timeline=timeline, report=loudness)
+
+
+def _jingle(tools: Tools, job: AudioJob, path: Path | None) -> Samples | None:
+    if path is None:
+        return None
+    return load_jingle(
         tools,
-        ["-v", "info", *_inputs(job), "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"],
-        duration=timeline.kept,
-        progress=lambda f: progress("measure", f),
+        path,
+        job.workdir,
+        rate=job.profile.sample_rate,
+        channels=job.profile.channels,
+        target_lufs=job.profile.target_lufs,
     )
-    return parse_ebur128(stderr)
 
 
-def _render(
+def _render_on_target(
+    tools: Tools, job: AudioJob, spec: RenderSpec, report: Progress
+) -> tuple[RenderResult, dict[str, Loudness], RenderSpec, int]:
+    """Render, measure the decoded files, and correct once or twice if they miss."""
+    profile = job.profile
+    stage = "encode " + ", ".join(("mp3", *profile.extra_formats))
+    for attempt in range(1, MAX_RENDERS + 1):
+        result = render(tools, spec, lambda f: report(stage, f))
+        outputs = {"mp3": result.mp3}
+        if spec.opus is not None:
+            outputs["opus"] = measure_loudness(
+                tools,
+                spec.opus,
+                duration=result.samples / spec.rate,
+                progress=lambda f: report("check opus", f),
+            )
+        over = max(o.true_peak for o in outputs.values()) - profile.true_peak
+        miss = profile.target_lufs - result.mp3.integrated
+        if not math.isfinite(miss) or (over <= 0 and abs(miss) <= LOUDNESS_TOLERANCE):
+            return result, outputs, spec, attempt
+        if attempt == MAX_RENDERS:
+            break
+        log.info(
+            "%s: render %d missed (%.2f LUFS, %.2f dBTP); correcting",
+            job.session_id,
+            attempt,
+            result.mp3.integrated,
+            result.mp3.true_peak,
+        )
+        spec = replace(
+            spec,
+            gain_db=spec.gain_db + miss,
+            ceiling_db=spec.ceiling_db - max(0.0, over) - (0.2 if over > 0 else 0.0),
+        )
+    return result, outputs, spec, MAX_RENDERS
+
+
+def _calibrate(
     tools: Tools,
     job: AudioJob,
-    chain: str,
-    gain: float,
-    timeline: Timeline,
-    fmt: str,
-    dest: Path,
-    progress: Progress,
-) -> None:
-    ceiling = 10 ** ((job.profile.true_peak - ENCODER_MARGIN_DB) / 20)
-    graph = (
-        f"{_join_graph(job)};[joined]{chain},volume={gain:.2f}dB,"
-        f"alimiter=limit={ceiling:.4f}:level=disabled:attack=5:release=80[out]"
+    spec: RenderSpec,
+    analysis: Analysis,
+    silenced: tuple[tuple[float, float], ...],
+    report: Progress,
+) -> RenderSpec:
+    """Render excerpts, compare with the prediction, and correct the full render's spec."""
+    excerpts = _excerpts(job.parts, spec.start, spec.end)
+    if not excerpts:
+        return spec
+    trial = replace(
+        spec,
+        excerpts=excerpts,
+        mp3=job.workdir / "trial.mp3",
+        opus=None,
+        intro=None,
+        outro=None,
     )
-    codec = (
-        ["-c:a", "libmp3lame", "-b:a", job.profile.bitrate, "-abr", "0", "-write_xing", "1"]
-        if fmt == "mp3"
-        else ["-c:a", "libopus", "-b:a", job.profile.opus_bitrate, "-application", "voip"]
+    try:
+        result = render(tools, trial, lambda f: report("calibrate", f))
+    finally:
+        trial.mp3.unlink(missing_ok=True)
+    centres = analysis.centres
+    inside = np.zeros(len(centres), dtype=bool)
+    for _part, _offset, raw, length in excerpts:
+        inside |= (centres >= raw) & (centres <= raw + length)
+    for start, end in silenced:
+        inside &= ~((centres >= start) & (centres <= end))
+    predicted = integrated(np.where(inside, analysis.momentary + spec.gain_db, -np.inf))
+    loss = predicted - result.mp3.integrated
+    gain_db = spec.gain_db + (loss if math.isfinite(loss) and abs(loss) < 6 else 0.0)
+    ceiling = spec.ceiling_db
+    allowed = job.profile.true_peak - TRIAL_PEAK_MARGIN
+    if math.isfinite(result.mp3.true_peak) and result.mp3.true_peak > allowed:
+        ceiling -= result.mp3.true_peak - allowed
+    log.debug(
+        "%s: trial render lost %.2f LU, true peak %.2f dBTP",
+        job.session_id,
+        loss,
+        result.mp3.true_peak,
     )
-    with atomic_path(dest) as tmp:
-        run_ffmpeg(
-            tools,
-            [
-                *_inputs(job),
-                "-filter_complex",
-                graph,
-                "-map",
-                "[out]",
-                "-map_metadata",
-                "-1",
-                *codec,
-                *(["-ar", "48000"] if fmt == "opus" else []),
-                str(tmp),
-            ],
-            duration=timeline.kept,
-            progress=lambda f: progress(f"encode {fmt}", f),
+    return replace(spec, gain_db=gain_db, ceiling_db=ceiling)
+
+
+def _excerpts(
+    parts: tuple[AudioInfo, ...], start: float, end: float
+) -> tuple[tuple[int, float, float, float], ...]:
+    """(part, offset in the part, raw start, length) of a few excerpts inside single parts."""
+    bounds = np.concatenate(([0.0], np.cumsum([p.duration for p in parts])))
+    found = []
+    for fraction in TRIAL_AT:
+        raw = start + fraction * (end - start) - TRIAL_LENGTH / 2
+        index = int(np.searchsorted(bounds, raw, side="right") - 1)
+        index = min(max(index, 0), len(parts) - 1)
+        if raw + TRIAL_LENGTH > bounds[index + 1]:
+            raw = bounds[index + 1] - TRIAL_LENGTH
+        if raw < max(bounds[index], start):
+            continue
+        found.append((index, float(raw - bounds[index]), float(raw), TRIAL_LENGTH))
+    return tuple(found)
+
+
+def _misses(profile: AudioSettings, outputs: dict[str, Loudness]) -> str:
+    """What the delivered files miss of the targets, in words ("" when on target)."""
+    problems = []
+    for fmt, loud in sorted(outputs.items()):
+        if abs(loud.integrated - profile.target_lufs) > 0.5:
+            problems.append(f"{fmt} at {loud.integrated:.1f} LUFS")
+        if loud.true_peak > profile.true_peak:
+            problems.append(f"{fmt} true peak {loud.true_peak:.1f} dBTP")
+    if not problems:
+        return ""
+    return "off target after every render: " + ", ".join(problems)
+
+
+def _refuse_silence(job: AudioJob, analysis: Analysis, speech: Speech) -> None:
+    loud = analysis.loudness.integrated
+    names = ", ".join(p.path.name for p in job.parts)
+    if not math.isfinite(loud) or loud < SILENCE_LUFS:
+        peak = analysis.sample_peak
+        level = f"peak {peak:.1f} dBFS" if math.isfinite(peak) else "digital silence"
+        raise AudioInputError(
+            f"{job.session_id}: the recording is silent ({names}: loudness {loud:.1f} LUFS, "
+            f"{level}); expected speech to publish"
         )
+    if speech.peak - speech.floor < STEADY_RANGE and loud < STEADY_LUFS:
+        raise AudioInputError(
+            f"{job.session_id}: no speech found in {names}: only a steady background at "
+            f"{loud:.1f} LUFS (hiss or hum, as from an unplugged microphone); "
+            "expected a recording of people speaking"
+        )
+    if speech.seconds < MIN_SPEECH:
+        raise AudioInputError(
+            f"{job.session_id}: no speech found in {names}: nothing stands out of the "
+            f"background ({speech.floor:.1f} LUFS) for {MIN_SPEECH:.0f} s; "
+            "expected a recording of people speaking"
+        )
+
+
+def _refuse_silent_range(
+    job: AudioJob, analysis: Analysis, plan: GainPlan, trim: TrimReport
+) -> None:
+    inside = (analysis.centres >= trim.start) & (analysis.centres <= trim.end)
+    loud = integrated(analysis.momentary[inside]) if inside.any() else -math.inf
+    if not math.isfinite(loud) or loud < SILENCE_LUFS or not math.isfinite(plan.predicted_lufs):
+        raise AudioInputError(
+            f"{job.session_id}: the kept range {trim.start:.1f}-{trim.end:.1f} s is silent "
+            f"(loudness {loud:.1f} LUFS); check the session's trim"
+        )
+
+
+def _trim(job: AudioJob, speech: Speech) -> TrimReport:
+    total = job.source_duration
+    bounds = find_speech(speech)
+    if not job.trim.enabled:
+        return TrimReport(0.0, total, total, (), bounds)
+    auto_start, auto_end = auto_trim(speech, total)
+    automatic = []
+    start = job.trim.start
+    if start is None:
+        start = auto_start
+        automatic.append("start")
+    end = job.trim.end
+    if end is None:
+        end = auto_end if auto_end > start + STEP else total
+        automatic.append("end")
+    end = min(end, total)
+    if "start" in automatic and start >= end:
+        start = 0.0
+    if start >= end:
+        raise AudioInputError(
+            f"{job.session_id}: trim start {start:.1f} s is at or past its end {end:.1f} s "
+            f"(recording: {total:.1f} s); expected start < end"
+        )
+    return TrimReport(start, end, total, tuple(automatic), bounds)

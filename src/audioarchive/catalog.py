@@ -424,7 +424,7 @@ def search_terms(query: str) -> list[str]:
 
 
 def search_sessions(workspace: Workspace, query: str) -> list[SearchResult]:
-    """Sessions where every word of ``query`` appears, case- and accent-insensitively, in
+    """Sessions where every word of ``query`` begins a word, case- and accent-insensitively, in
     titles, descriptions, speakers, topics, venue, chapters, resources or transcripts.
 
     Best matches first (a word in a title counts more than in a transcript), then by date.
@@ -440,7 +440,7 @@ def search_sessions(workspace: Workspace, query: str) -> list[SearchResult]:
         hits: list[SearchHit] = []
         score = 0
         for item in _searchable(session, record):
-            matched = [t for t in terms if t in item.folded]
+            matched = [t for t in terms if _find(item.folded, t) >= 0]
             if not matched:
                 continue
             found.update(matched)
@@ -514,17 +514,30 @@ def _normalise(text: str) -> tuple[str, list[int]]:
 
 
 _SPACES = re.compile(r"\s+")
+_WHOLE = 160  # texts up to this length are shown whole
+
+
+def _find(folded: str, term: str) -> int:
+    """Where ``term`` starts a word of ``folded`` ("demat" finds "dématérialisation", "non"
+    does not find "renoncent"); -1 when it does not."""
+    return (" " + folded).find(" " + term)  # index in the padded text = index in folded
 
 
 def _with_snippet(item: _Searchable, term: str) -> SearchHit:
     text = item.hit.text
-    at = item.folded.find(term)
+    if len(text) <= _WHOLE:
+        return SearchHit(item.hit.field, _SPACES.sub(" ", text).strip(), *_times(item.hit))
+    at = _find(item.folded, term)
     begin = item.index[at]
     end = item.index[at + len(term) - 1] + 1
     left, right = max(0, begin - _SNIPPET), min(len(text), end + _SNIPPET)
     snippet = _SPACES.sub(" ", text[left:right]).strip()
     snippet = ("…" if left > 0 else "") + snippet + ("…" if right < len(text) else "")
-    return SearchHit(item.hit.field, snippet, item.hit.start, item.hit.published_start)
+    return SearchHit(item.hit.field, snippet, *_times(item.hit))
+
+
+def _times(hit: SearchHit) -> tuple[float | None, float | None]:
+    return hit.start, hit.published_start
 
 
 def search_fields() -> Sequence[str]:

@@ -541,7 +541,11 @@ def _write_ogg(path: Path, tags: TagSet) -> None:
 def _write_mp4(path: Path, tags: TagSet) -> None:
     audio = MP4(path)
     audio.delete()
-    audio.add_tags()
+    existing: Any = getattr(audio, "tags", None)  # mutagen's types say it is never None
+    if existing is None:
+        audio.add_tags()
+    else:
+        existing.clear()
     for atom, value in _mp4_atoms(tags).items():
         audio[atom] = value
     audio.save()

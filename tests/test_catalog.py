@@ -150,6 +150,7 @@ def test_list_and_show(built: Ws) -> None:
     data = json.loads(built.run("show", "2022-10-25-a", "--json").stdout)
     assert data["master"]["sha256"] == _sha(built.root / data["master"]["path"])
     assert data["sources"][0]["path"] == "recordings/2022-10-25-a/ZOOM0001.WAV"
+    assert data["chapters"][0]["published_start"] == 0.0  # as in the tags, even when trimmed
     upcoming = json.loads(built.run("show", "2023-02-d", "--json").stdout)
     assert upcoming["status"] == "upcoming"
     assert "files" not in upcoming

@@ -18,7 +18,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from audioarchive.config import SiteSettings
@@ -163,15 +163,10 @@ def full_entry(
         ),
         "page_url": site.url(f"episodes/{session.id}/") if record else None,
     }
-    timeline = record.timeline if record else None
+    published = _published_chapter_starts(session, record)
     data["chapters"] = [
-        {
-            "start": round(c.start, 3),
-            "published_start": _public_time(timeline, c.start),
-            "title": c.title,
-            "url": c.url,
-        }
-        for c in session.chapters
+        {"start": round(c.start, 3), "published_start": p, "title": c.title, "url": c.url}
+        for c, p in zip(session.chapters, published, strict=True)
     ]
     data["redactions"] = [
         {"start": round(r.start, 3), "end": round(r.end, 3), "reason": r.reason}
@@ -222,6 +217,21 @@ def full_entry(
     data["loudness"] = record.loudness
     data["processing"] = record.processing
     return data
+
+
+def _published_chapter_starts(session: Session, record: EpisodeRecord | None) -> list[float | None]:
+    """Where each chapter starts on the published episode (as in its tags and feed), or
+    ``None`` for a chapter that was trimmed away or merged with the next one."""
+    if record is None:
+        return [None] * len(session.chapters)
+    published = list(public_chapters(session.chapters, record.timeline))
+    out: list[float | None] = []
+    for chapter in session.chapters:
+        if published and (published[0].title, published[0].url) == (chapter.title, chapter.url):
+            out.append(round(published.pop(0).start, 3))
+        else:
+            out.append(None)
+    return out
 
 
 def _public_time(timeline: Any, raw: float) -> float | None:
@@ -480,8 +490,10 @@ def _searchable(session: Session, record: EpisodeRecord | None) -> Iterator[_Sea
     if session.venue:
         venue = session.venue
         yield item("venue", ", ".join(x for x in (venue.name, venue.address) if x))
-    for chapter in session.chapters:
-        yield item("chapters", chapter.title, round(chapter.start, 3))
+    published = _published_chapter_starts(session, record)
+    for chapter, start in zip(session.chapters, published, strict=True):
+        hit = item("chapters", chapter.title, round(chapter.start, 3))
+        yield _Searchable(replace(hit.hit, published_start=start), hit.folded, hit.index)
     for resource in session.resources:
         yield item("resources", f"{resource.title} <{resource.url}>")
     for start, text in _transcript_lines(session):

@@ -282,12 +282,12 @@ def _build_episode_unchecked(
     )
     if status == "unchanged" and outputs_current and previous is not None:
         return EpisodeResult(session.id, "unchanged", "up to date", previous)
+    if new_master is None and previous is not None and previous.master is not None:
+        _check_master_fixity(ctx, master_dest, previous.master.sha256)
     ctx.progress(ProgressEvent("tags", session.id, 0.0))
     media = tuple(
         _publish_media(ctx, session, fmt, src, tagset) for fmt, src in public_cache.items()
     )
-    if new_master is None and previous is not None and previous.master is not None:
-        _check_master_fixity(ctx, master_dest, previous.master.sha256)
     master_src = new_master if new_master is not None else master_dest
     master = _write_master(ctx, master_src, master_dest, master_tagset, move=new_master is not None)
     ctx.progress(ProgressEvent("tags", session.id, 1.0))

@@ -175,7 +175,11 @@ def _print_tree(data: object, depth: int, key: str = "") -> None:
                 click.echo(f"{pad}{name}:")
                 _print_tree(value, depth + 1, name)
             else:
-                click.echo(f"{pad}{name}: {_scalar(value, name)}")
+                first, *rest = _scalar(value, name).split("\n")
+                indent = pad + " " * (len(name) + 2)
+                click.echo(f"{pad}{name}: {first}")
+                for line in rest:
+                    click.echo(f"{indent}{line}" if line else "")
     elif isinstance(data, list):
         for item in data:
             if isinstance(item, dict):

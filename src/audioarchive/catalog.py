@@ -1,15 +1,55 @@
-"""Browsing the collection: ``list`` and ``show``."""
+"""The catalogue: browsing and searching the collection, and the catalogue files.
+
+- :func:`list_sessions`, :func:`describe_session`, :func:`search_sessions`: the data of
+  ``list``, ``show`` and ``search``;
+- :func:`render_catalog`: ``feed/catalog.json`` and ``feed/catalog.csv``, public fields only
+  (speakers who may not be named are left out);
+- :func:`full_entry`: everything known about one session, for ``show``, the sidecars and
+  ``archive/catalog.json`` (private: it names every speaker, flagged).
+
+Times in JSON are seconds (floats, millisecond precision).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import csv
+import io
+import json
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
-from audioarchive.episode import EpisodeRecord, Publication, load_record
-from audioarchive.session import Session, Workspace
-from audioarchive.validation import format_time
+from audioarchive.config import SiteSettings
+from audioarchive.episode import Episode, EpisodeRecord, Publication, load_record, public_chapters
+from audioarchive.errors import InputError
+from audioarchive.session import Person, Session, Show, Venue, Workspace
+from audioarchive.tags import license_url
+from audioarchive.text import fold, markdown_to_text
+from audioarchive.transcript import TranscriptSyntaxError, read_transcript
+
+log = logging.getLogger(__name__)
 
 Status = Literal["upcoming", "recorded", "built", "published"]
+CATALOG_VERSION = 1
+CSV_COLUMNS = (
+    "id",
+    "date",
+    "season",
+    "episode",
+    "title",
+    "speakers",
+    "topics",
+    "venue",
+    "duration_seconds",
+    "page_url",
+    "audio_url",
+    "audio_size",
+    "audio_sha256",
+    "license",
+    "description",
+)
 
 
 @dataclass(frozen=True)
@@ -32,22 +72,38 @@ class SessionSummary:
         }
 
 
-def render_catalog(publication: Publication) -> dict[str, bytes]:
-    """The public catalogue files of ``feed/`` (none yet)."""
-    del publication
-    return {}
+# --- status -----------------------------------------------------------------------------------
 
 
-def session_status(workspace: Workspace, session: Session, record: EpisodeRecord | None) -> Status:
+def published_ids(workspace: Workspace) -> frozenset[str]:
+    """Ids of the episodes whose current files are on the configured storage.
+
+    The hook for the storage stage: it answers from its upload manifest (an episode
+    is published when each of its current media files is there with the same
+    SHA-256). Until then nothing is reported as published. Without ``[storage]``,
+    ``feed/`` is the published tree, but nothing says it is served anywhere, so a
+    built episode stays "built".
+    """
+    del workspace
+    return frozenset()
+
+
+def session_status(
+    workspace: Workspace,
+    session: Session,
+    record: EpisodeRecord | None,
+    published: frozenset[str] = frozenset(),
+) -> Status:
     if not session.recorded:
         return "upcoming"
     if record is None or not all((workspace.paths.feed / m.path).is_file() for m in record.media):
         return "recorded"
-    return "built"
+    return "published" if session.id in published else "built"
 
 
 def list_sessions(workspace: Workspace) -> list[SessionSummary]:
     """Every session, oldest first, upcoming last. Speakers are the publishable names only."""
+    published = published_ids(workspace)
     out = []
     for session in workspace.sessions:
         record = load_record(workspace.paths.state, session.id)
@@ -58,57 +114,443 @@ def list_sessions(workspace: Workspace) -> list[SessionSummary]:
                 title=session.title,
                 speakers=tuple(s.name for s in session.public_speakers),
                 duration=record.timeline.duration if record else None,
-                status=session_status(workspace, session, record),
+                status=session_status(workspace, session, record, published),
             )
         )
     return out
+
+
+# --- everything about one session ----------------------------------------------------------
 
 
 def describe_session(workspace: Workspace, session_id: str) -> dict[str, Any]:
     """Everything known about one session: metadata, files, URLs, checksums and loudness."""
     session = workspace.session(session_id)
     record = load_record(workspace.paths.state, session.id)
-    site = workspace.settings.site
+    data = full_entry(workspace.show, session, record, workspace.settings.site)
+    status = session_status(workspace, session, record, published_ids(workspace))
+    data = {"status": status, **data}
+    artwork = session.artwork or workspace.show.artwork
+    data["artwork"] = workspace.paths.rel(artwork)
+    if record is not None:
+        data["sidecar"] = f"archive/{session.id}/{session.id}.json"
+    return data
+
+
+def full_entry(
+    show: Show, session: Session, record: EpisodeRecord | None, site: SiteSettings
+) -> dict[str, Any]:
+    """The private record of a session: every speaker (flagged), sources, masters, loudness."""
+    license_ = session.license or show.license
     data: dict[str, Any] = {
         "id": session.id,
         "title": session.title,
         "date": session.date.isoformat() if session.date else None,
-        "status": session_status(workspace, session, record),
         "season": session.season,
         "episode": session.episode,
-        "venue": session.venue.name if session.venue else None,
-        "speakers": [
-            {
-                "name": s.name,
-                "role": s.role,
-                "affiliation": s.affiliation,
-                "publish_name": s.publish_name,
-            }
-            for s in session.speakers
-        ],
+        "episode_type": session.episode_type,
+        "description": session.description,
+        "venue": _venue(session.venue),
+        "speakers": [_speaker(s, private=True) for s in session.speakers],
         "topics": list(session.topics),
-        "recording": [workspace.paths.rel(p) for p in session.recording],
-        "chapters": [{"start": format_time(c.start), "title": c.title} for c in session.chapters],
-        "page": site.url(f"episodes/{session.id}/") if record else None,
+        "resources": [{"title": r.title, "url": r.url} for r in session.resources],
+        "license": license_,
+        "license_url": license_url(license_),
+        "explicit": session.explicit if session.explicit is not None else show.explicit,
+        "recording": [f"recordings/{session.id}/{p.name}" for p in session.recording],
+        "transcript": (
+            f"recordings/{session.id}/{session.transcript.name}" if session.transcript else None
+        ),
+        "page_url": site.url(f"episodes/{session.id}/") if record else None,
     }
-    if record is not None:
-        data["duration"] = format_time(record.timeline.duration)
-        data["files"] = [
+    published = _published_chapter_starts(session, record)
+    data["chapters"] = [
+        {"start": round(c.start, 3), "published_start": p, "title": c.title, "url": c.url}
+        for c, p in zip(session.chapters, published, strict=True)
+    ]
+    data["redactions"] = [
+        {"start": round(r.start, 3), "end": round(r.end, 3), "reason": r.reason}
+        for r in session.redactions
+    ]
+    if record is None:
+        return data
+    data["duration"] = round(record.timeline.duration, 3)
+    data["durations"] = {
+        "recording": round(sum(s.duration for s in record.sources), 3),
+        "published": round(record.timeline.duration, 3),
+        "kept": round(record.timeline.kept, 3),
+        "intro": round(record.timeline.intro, 3),
+        "outro": round(record.timeline.outro, 3),
+    }
+    data["timeline"] = record.timeline.as_dict()
+    data["files"] = [
+        {
+            "format": m.format,
+            "path": f"feed/{m.path}",
+            "url": site.url(m.path),
+            "size": m.size,
+            "sha256": m.sha256,
+            "type": m.media_type,
+        }
+        for m in record.media
+    ]
+    if record.master:
+        data["master"] = {
+            "format": record.master.format,
+            "path": f"archive/{record.master.path}",
+            "size": record.master.size,
+            "sha256": record.master.sha256,
+            "type": record.master.media_type,
+        }
+    data["sources"] = [
+        {
+            "path": f"recordings/{session.id}/{s.name}",
+            "size": s.size,
+            "sha256": s.sha256,
+            "duration": round(s.duration, 3),
+            "sample_rate": s.sample_rate,
+            "channels": s.channels,
+            "codec": s.codec,
+        }
+        for s in record.sources
+    ]
+    data["loudness"] = record.loudness
+    data["processing"] = record.processing
+    return data
+
+
+def _published_chapter_starts(session: Session, record: EpisodeRecord | None) -> list[float | None]:
+    """Where each chapter starts on the published episode (as in its tags and feed), or
+    ``None`` for a chapter that was trimmed away or merged with the next one."""
+    if record is None:
+        return [None] * len(session.chapters)
+    published = list(public_chapters(session.chapters, record.timeline))
+    out: list[float | None] = []
+    for chapter in session.chapters:
+        if published and (published[0].title, published[0].url) == (chapter.title, chapter.url):
+            out.append(round(published.pop(0).start, 3))
+        else:
+            out.append(None)
+    return out
+
+
+def _public_time(timeline: Any, raw: float) -> float | None:
+    if timeline is None:
+        return None
+    public = timeline.to_public(raw)
+    return round(public, 3) if public is not None else None
+
+
+def _venue(venue: Venue | None) -> dict[str, Any] | None:
+    if venue is None:
+        return None
+    return {
+        "name": venue.name,
+        "address": venue.address,
+        "geo": list(venue.geo) if venue.geo else None,
+        "url": venue.url,
+    }
+
+
+def _speaker(person: Person, *, private: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": person.name,
+        "role": person.role,
+        "affiliation": person.affiliation,
+        "url": person.url,
+    }
+    if private:
+        data["publish_name"] = person.publish_name
+    return data
+
+
+# --- the public catalogue -------------------------------------------------------------------
+
+
+def render_catalog(publication: Publication) -> dict[str, bytes]:
+    """``catalog.json`` and ``catalog.csv`` for ``feed/``: public fields only."""
+    data = public_catalog(publication)
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return {
+        "catalog.json": text.encode("utf-8"),
+        "catalog.csv": _catalog_csv(publication).encode("utf-8"),
+    }
+
+
+def public_catalog(publication: Publication) -> dict[str, Any]:
+    show = publication.show
+    return {
+        "catalog_version": CATALOG_VERSION,
+        "show": {
+            "title": show.title,
+            "description": markdown_to_text(show.description),
+            "author": show.author,
+            "language": show.language,
+            "license": show.license,
+            "license_url": license_url(show.license),
+            "copyright": show.copyright,
+            "website": show.website,
+            "feed_url": publication.site.feed_url,
+            "site_url": publication.url(""),
+            "artwork_url": publication.url(publication.artwork),
+        },
+        "episodes": [public_entry(e, publication) for e in publication.episodes],
+        "upcoming": [_public_upcoming(s) for s in publication.upcoming],
+    }
+
+
+def public_entry(episode: Episode, publication: Publication) -> dict[str, Any]:
+    """One episode as anyone may read it: no unpublishable name, no private file."""
+    session, record = episode.session, episode.record
+    license_ = session.license or publication.show.license
+    output = record.loudness.get("output") if isinstance(record.loudness, dict) else None
+    return {
+        "id": session.id,
+        "title": session.title,
+        "date": session.date.isoformat() if session.date else None,
+        "season": session.season,
+        "episode": session.episode,
+        "episode_type": session.episode_type,
+        "description": markdown_to_text(session.description),
+        "speakers": [_speaker(s, private=False) for s in session.public_speakers],
+        "topics": list(session.topics),
+        "venue": _venue(session.venue),
+        "duration": round(episode.duration, 3),
+        "page_url": publication.url(episode.page_path),
+        "artwork_url": publication.url(publication.artwork_for(session.id)),
+        "license": license_,
+        "license_url": license_url(license_),
+        "audio": [
             {
-                "path": f"feed/{m.path}",
-                "url": site.url(m.path),
+                "format": m.format,
+                "url": publication.url(m.path),
+                "type": m.media_type,
                 "size": m.size,
                 "sha256": m.sha256,
-                "type": m.media_type,
             }
             for m in record.media
-        ]
-        if record.master:
-            data["master"] = {
-                "path": f"archive/{record.master.path}",
-                "size": record.master.size,
-                "sha256": record.master.sha256,
-            }
-        data["loudness"] = record.loudness
-        data["timeline"] = record.timeline.as_dict()
-    return data
+        ],
+        "chapters": [
+            {"start": round(c.start, 3), "title": c.title, "url": c.url}
+            for c in public_chapters(session.chapters, record.timeline)
+        ],
+        "resources": [{"title": r.title, "url": r.url} for r in session.resources],
+        "loudness": dict(output) if isinstance(output, dict) else None,
+    }
+
+
+def _public_upcoming(session: Session) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "title": session.title,
+        "date": session.date.isoformat() if session.date else None,
+        "season": session.season,
+        "episode": session.episode,
+        "description": markdown_to_text(session.description),
+        "speakers": [_speaker(s, private=False) for s in session.public_speakers],
+        "topics": list(session.topics),
+        "venue": _venue(session.venue),
+    }
+
+
+def _catalog_csv(publication: Publication) -> str:
+    """One row per episode, RFC 4180 (UTF-8, CRLF); lists joined with "; "."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for episode in publication.episodes:
+        session, media = episode.session, episode.enclosure
+        venue = session.venue
+        writer.writerow(
+            [
+                session.id,
+                session.date.isoformat() if session.date else "",
+                session.season or "",
+                session.episode or "",
+                session.title,
+                "; ".join(s.name for s in session.public_speakers),
+                "; ".join(session.topics),
+                ", ".join(x for x in (venue.name, venue.address) if x) if venue else "",
+                f"{episode.duration:.3f}",
+                publication.url(episode.page_path),
+                publication.url(media.path),
+                media.size,
+                media.sha256,
+                session.license or publication.show.license or "",
+                markdown_to_text(session.description),
+            ]
+        )
+    return buffer.getvalue()
+
+
+# --- search -----------------------------------------------------------------------------------
+
+# how much a match in each field weighs when ordering the results
+_WEIGHTS = {
+    "title": 8,
+    "topics": 5,
+    "speakers": 5,
+    "venue": 3,
+    "chapters": 3,
+    "description": 2,
+    "resources": 2,
+    "transcript": 1,
+}
+_SNIPPET = 50
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    field: str  # title, description, speakers, topics, venue, chapters, resources, transcript
+    text: str  # the matching text, shortened around the match
+    start: float | None = None  # raw recording time (chapters, transcript)
+    published_start: float | None = None  # the same on the published episode, when built
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    id: str
+    title: str
+    date: str | None
+    score: int
+    hits: tuple[SearchHit, ...] = field(default_factory=tuple)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "date": self.date,
+            "score": self.score,
+            "hits": [h.as_dict() for h in self.hits],
+        }
+
+
+def search_terms(query: str) -> list[str]:
+    """The words of a query, case- and accent-folded: "Dématérialisation" → "dematerialisation"."""
+    return _normalise(query)[0].split()
+
+
+def search_sessions(workspace: Workspace, query: str) -> list[SearchResult]:
+    """Sessions where every word of ``query`` begins a word, case- and accent-insensitively, in
+    titles, descriptions, speakers, topics, venue, chapters, resources or transcripts.
+
+    Best matches first (a word in a title counts more than in a transcript), then by date.
+    Speakers who may not be named are searched too: this is the organisers' own copy.
+    """
+    terms = search_terms(query)
+    if not terms:
+        raise InputError(f'search: found "{query}"; expected at least one word to look for')
+    results = []
+    for session in workspace.sessions:
+        record = load_record(workspace.paths.state, session.id)
+        found: set[str] = set()
+        hits: list[SearchHit] = []
+        score = 0
+        for item in _searchable(session, record):
+            matched = [t for t in terms if _find(item.folded, t) >= 0]
+            if not matched:
+                continue
+            found.update(matched)
+            score += _WEIGHTS[item.hit.field] * len(matched)
+            hits.append(_with_snippet(item, matched[0]))
+        if found == set(terms):
+            date = session.date.isoformat() if session.date else None
+            results.append(SearchResult(session.id, session.title, date, score, tuple(hits)))
+    results.sort(key=lambda r: (-r.score, r.date or "9999", r.id))
+    return results
+
+
+@dataclass(frozen=True)
+class _Searchable:
+    hit: SearchHit
+    folded: str
+    index: list[int]  # folded position -> position in hit.text
+
+
+def _searchable(session: Session, record: EpisodeRecord | None) -> Iterator[_Searchable]:
+    timeline = record.timeline if record else None
+
+    def item(field_name: str, text: str, start: float | None = None) -> _Searchable:
+        published = _public_time(timeline, start) if start is not None else None
+        folded, index = _normalise(text)
+        return _Searchable(SearchHit(field_name, text, start, published), folded, index)
+
+    yield item("title", session.title)
+    if session.description:
+        yield item("description", markdown_to_text(session.description))
+    for person in session.speakers:
+        details = ", ".join(x for x in (person.role, person.affiliation) if x)
+        note = "" if person.publish_name else "; name not publishable"
+        yield item("speakers", f"{person.name} ({details}{note})")
+    for topic in session.topics:
+        yield item("topics", topic)
+    if session.venue:
+        venue = session.venue
+        yield item("venue", ", ".join(x for x in (venue.name, venue.address) if x))
+    published = _published_chapter_starts(session, record)
+    for chapter, start in zip(session.chapters, published, strict=True):
+        hit = item("chapters", chapter.title, round(chapter.start, 3))
+        yield _Searchable(replace(hit.hit, published_start=start), hit.folded, hit.index)
+    for resource in session.resources:
+        yield item("resources", f"{resource.title} <{resource.url}>")
+    for start, text in _transcript_lines(session):
+        yield item("transcript", text, start)
+
+
+def _transcript_lines(session: Session) -> Iterator[tuple[float, str]]:
+    if session.transcript is None:
+        return
+    try:
+        cues = read_transcript(session.transcript)
+    except (OSError, UnicodeDecodeError, TranscriptSyntaxError) as err:
+        log.warning("%s: transcript not searched (%s)", session.id, err)
+        return
+    for cue in cues:
+        text = f"{cue.speaker}: {cue.text}" if cue.speaker else cue.text
+        yield round(cue.start, 3), text
+
+
+def _normalise(text: str) -> tuple[str, list[int]]:
+    """Folded text (no case, no accents, punctuation as spaces), with each character's
+    position in ``text``."""
+    out: list[str] = []
+    index: list[int] = []
+    for position, char in enumerate(text):
+        for folded in fold(char):
+            out.append(folded if folded.isalnum() else " ")
+            index.append(position)
+    return "".join(out), index
+
+
+_SPACES = re.compile(r"\s+")
+_WHOLE = 160  # texts up to this length are shown whole
+
+
+def _find(folded: str, term: str) -> int:
+    """Where ``term`` starts a word of ``folded`` ("demat" finds "dématérialisation", "non"
+    does not find "renoncent"); -1 when it does not."""
+    return (" " + folded).find(" " + term)  # index in the padded text = index in folded
+
+
+def _with_snippet(item: _Searchable, term: str) -> SearchHit:
+    text = item.hit.text
+    if len(text) <= _WHOLE:
+        return SearchHit(item.hit.field, _SPACES.sub(" ", text).strip(), *_times(item.hit))
+    at = _find(item.folded, term)
+    begin = item.index[at]
+    end = item.index[at + len(term) - 1] + 1
+    left, right = max(0, begin - _SNIPPET), min(len(text), end + _SNIPPET)
+    snippet = _SPACES.sub(" ", text[left:right]).strip()
+    snippet = ("…" if left > 0 else "") + snippet + ("…" if right < len(text) else "")
+    return SearchHit(item.hit.field, snippet, *_times(item.hit))
+
+
+def _times(hit: SearchHit) -> tuple[float | None, float | None]:
+    return hit.start, hit.published_start
+
+
+def search_fields() -> Sequence[str]:
+    return tuple(_WEIGHTS)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from audioarchive import __version__
+from audioarchive.artwork import check_artworks, prepare_artwork
 from audioarchive.audio import AudioJob, AudioResult, process_audio
 from audioarchive.audio.process import AUDIO_VERSION
 from audioarchive.catalog import render_catalog
@@ -31,7 +32,7 @@ from audioarchive.episode import (
     remove_record,
     save_record,
 )
-from audioarchive.errors import AudioArchiveError, InputError
+from audioarchive.errors import AudioArchiveError, InputError, SessionError
 from audioarchive.feed import render_feed
 from audioarchive.ffmpeg import AudioInfo, Tools, find_tools
 from audioarchive.locking import workspace_lock
@@ -41,8 +42,9 @@ from audioarchive.session import Session, Workspace
 from audioarchive.sidecar import render_archive_files
 from audioarchive.site import render_site
 from audioarchive.storage import publish_tree
-from audioarchive.tags import episode_tags, write_tags
+from audioarchive.tags import TagSet, episode_tags, master_tags, write_tags
 from audioarchive.text import sha256_bytes, sha256_file
+from audioarchive.timeline import Timeline
 from audioarchive.writing import atomic_path, remove_temporaries, write_atomic
 
 log = logging.getLogger(__name__)
@@ -110,6 +112,9 @@ def build(
     """(Re)build what changed for ``ids`` (default: every recorded session), then feed and pages."""
     selected = _select(workspace, ids)
     paths = workspace.paths
+    artwork_problems = check_artworks(workspace)
+    if artwork_problems:
+        raise SessionError(artwork_problems)
     encoders = ["libmp3lame", "flac"] + (
         ["libopus"] if "opus" in workspace.settings.audio.extra_formats else []
     )
@@ -128,7 +133,7 @@ def build(
         for relpath, data in sorted(files.items()):
             if write_atomic(paths.feed / relpath, data):
                 ctx.note(paths.feed / relpath)
-        for relpath, data in sorted(render_archive_files(publication).items()):
+        for relpath, data in sorted(render_archive_files(publication, paths.archive).items()):
             if write_atomic(paths.archive / relpath, data):
                 ctx.note(paths.archive / relpath)
         removed = _prune_feed(workspace, publication, set(files))
@@ -265,11 +270,10 @@ def _build_episode_unchecked(
         timeline, loudness = result.timeline, result.report.as_dict()
         new_master = result.master
         status = "built"
-    page_url = workspace.settings.site.url(f"episodes/{session.id}/")
-    tagset = episode_tags(
-        workspace.show, session, timeline, page_url=page_url, extra=_loudness_tags(loudness)
+    tagset, master_tagset = _tagsets(workspace, session, timeline, sources, loudness)
+    tag_key = _key(
+        audio_key, tagset.fingerprint(), master_tagset.fingerprint(), _master_key(sources)
     )
-    tag_key = _key(audio_key, tagset.fingerprint(), _master_key(sources))
     outputs_current = (
         previous is not None
         and previous.tag_key == tag_key
@@ -278,12 +282,14 @@ def _build_episode_unchecked(
     )
     if status == "unchanged" and outputs_current and previous is not None:
         return EpisodeResult(session.id, "unchanged", "up to date", previous)
+    if new_master is None and previous is not None and previous.master is not None:
+        _check_master_fixity(ctx, master_dest, previous.master.sha256)
     ctx.progress(ProgressEvent("tags", session.id, 0.0))
     media = tuple(
         _publish_media(ctx, session, fmt, src, tagset) for fmt, src in public_cache.items()
     )
     master_src = new_master if new_master is not None else master_dest
-    master = _write_master(ctx, master_src, master_dest, tagset, move=new_master is not None)
+    master = _write_master(ctx, master_src, master_dest, master_tagset, move=new_master is not None)
     ctx.progress(ProgressEvent("tags", session.id, 1.0))
     record = EpisodeRecord(
         id=session.id,
@@ -330,16 +336,43 @@ def _process(
     )
 
 
-def _loudness_tags(loudness: dict[str, object]) -> dict[str, str]:
-    output = loudness.get("output")
-    if not isinstance(output, dict):
-        return {}
-    names = {
-        "integrated_lufs": "LOUDNESS_INTEGRATED_LUFS",
-        "true_peak_dbtp": "LOUDNESS_TRUE_PEAK_DBTP",
-        "loudness_range_lu": "LOUDNESS_RANGE_LU",
-    }
-    return {tag: str(output[key]) for key, tag in names.items() if output.get(key) is not None}
+def _tagsets(
+    workspace: Workspace,
+    session: Session,
+    timeline: Timeline,
+    sources: tuple[SourceFile, ...],
+    loudness: dict[str, object],
+) -> tuple[TagSet, TagSet]:
+    """The public files' tags and the master's."""
+    site = workspace.settings.site
+    page_url = site.url(f"episodes/{session.id}/")
+    show, feed_url = workspace.show, site.feed_url
+    return (
+        episode_tags(
+            show, session, timeline, page_url=page_url, feed_url=feed_url, loudness=loudness
+        ),
+        master_tags(
+            show,
+            session,
+            timeline,
+            sources,
+            page_url=page_url,
+            feed_url=feed_url,
+            loudness=loudness,
+        ),
+    )
+
+
+def _check_master_fixity(ctx: _Context, master: Path, expected: str) -> None:
+    """Never re-tag a master whose bytes changed since it was written: that would record
+    the damaged bytes' checksum in the manifest and hide the damage from ``verify``."""
+    if sha256_file(master) != expected:
+        raise AudioArchiveError(
+            f"{ctx.workspace.paths.rel(master)}: differs from the checksum recorded when it "
+            "was written (damaged or edited); not re-tagged",
+            hint="restore it from a copy, or rebuild it from the recordings with "
+            f"'audioarchive build --force {master.stem}'",
+        )
 
 
 def _publish_media(
@@ -410,9 +443,9 @@ def collect_publication(workspace: Workspace, ctx: _Context | None = None) -> Pu
 
 
 def _publish_image(workspace: Workspace, source: Path, stem: str, ctx: _Context | None) -> str:
-    data = source.read_bytes()
-    suffix = ".png" if source.suffix.lower() == ".png" else ".jpg"
-    relpath = f"images/{stem}-{sha256_bytes(data)[:10]}{suffix}"
+    artwork = prepare_artwork(source, workspace.paths.rel(source))  # checked, maybe converted
+    data = artwork.data
+    relpath = f"images/{stem}-{sha256_bytes(data)[:10]}{artwork.suffix}"
     if ctx is not None and write_atomic(workspace.paths.feed / relpath, data):
         ctx.note(workspace.paths.feed / relpath)
     return relpath
@@ -471,14 +504,15 @@ def _plan(
         ):
             results.append(EpisodeResult(session.id, "planned", "would process audio and tags"))
             continue
-        tagset = episode_tags(
-            workspace.show,
-            session,
-            previous.timeline,
-            page_url=workspace.settings.site.url(f"episodes/{session.id}/"),
-            extra=_loudness_tags(previous.loudness),
+        tagset, master_tagset = _tagsets(
+            workspace, session, previous.timeline, sources, previous.loudness
         )
-        tag_key = _key(previous.audio_key, tagset.fingerprint(), _master_key(sources))
+        tag_key = _key(
+            previous.audio_key,
+            tagset.fingerprint(),
+            master_tagset.fingerprint(),
+            _master_key(sources),
+        )
         if tag_key != previous.tag_key:
             results.append(EpisodeResult(session.id, "planned", "would update tags"))
         else:

@@ -14,12 +14,13 @@ import click
 
 from audioarchive import __version__
 from audioarchive.cli._common import App, setup_logging
-from audioarchive.cli.browse import list_command, show_command
+from audioarchive.cli.browse import list_command, search_command, show_command, tags_command
 from audioarchive.cli.build import build_command, publish_command
 from audioarchive.cli.ingest import ingest_command
 from audioarchive.cli.init import init_command
 from audioarchive.cli.serve import serve_command
 from audioarchive.cli.validate import validate_command
+from audioarchive.cli.verify import verify_command
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -62,6 +63,9 @@ for command in (
     validate_command,
     list_command,
     show_command,
+    search_command,
+    tags_command,
+    verify_command,
     serve_command,
 ):
     cli.add_command(command)

@@ -475,9 +475,9 @@ def _check_chapter(
         return
     start = float(raw)
     if start < previous:
-        add(f"{where}.startTime", f"{start} is before the previous chapter's; expected ascending")
+        add(f"{where}.startTime", f"{raw} is before the previous chapter's; expected ascending")
     if duration is not None and start > duration + 1:
-        add(f"{where}.startTime", f"{start} is past the end of the episode ({duration:.0f} s)")
+        add(f"{where}.startTime", f"{raw} is past the end of the episode ({duration:.0f} s)")
     end = chapter.get("endTime")
     if end is not None and (not _is_number(end) or float(end) < start):
         add(f"{where}.endTime", f"found {json.dumps(end)}; expected seconds after startTime")

@@ -189,3 +189,16 @@ def write_public_tree(root: Path, publication: Publication) -> dict[str, bytes]:
         (root / image).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(PACKAGE_ARTWORK, root / image)
     return files
+
+
+def item_spans(lines: list[str]) -> dict[str, range]:
+    """Line ranges of each <item> of a pretty-printed feed, by guid."""
+    spans: dict[str, range] = {}
+    start = 0
+    for number, line in enumerate(lines):
+        if line.strip() == "<item>":
+            start = number
+        elif line.strip() == "</item>":
+            guid = next(x for x in lines[start:number] if "<guid" in x)
+            spans[guid.split(">")[1].split("<")[0]] = range(start, number + 1)
+    return spans

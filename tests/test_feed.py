@@ -35,6 +35,7 @@ from tests.feed_helpers import (
     ARTWORK,
     BASE,
     EPISODE_ARTWORK,
+    item_spans,
     make_publication,
     make_show,
     replace_session,
@@ -461,18 +462,6 @@ def test_the_same_publication_gives_the_same_bytes(tmp_path: Path) -> None:
     assert first == second
 
 
-def _item_spans(lines: list[str]) -> dict[str, range]:
-    spans: dict[str, range] = {}
-    start = 0
-    for number, line in enumerate(lines):
-        if line.strip() == "<item>":
-            start = number
-        elif line.strip() == "</item>":
-            guid = next(x for x in lines[start:number] if "<guid" in x)
-            spans[guid.split(">")[1].split("<")[0]] = range(start, number + 1)
-    return spans
-
-
 def test_changing_a_title_changes_only_that_item(publication: Publication) -> None:
     before = build_feed(publication).decode().splitlines()
     after = build_feed(
@@ -480,8 +469,8 @@ def test_changing_a_title_changes_only_that_item(publication: Publication) -> No
     ).decode()
     assert "Un autre titre" in after
     changed = difflib.SequenceMatcher(None, before, after.splitlines()).get_opcodes()
-    old_item = _item_spans(before)["2022-11-24-b"]
-    new_item = _item_spans(after.splitlines())["2022-11-24-b"]
+    old_item = item_spans(before)["2022-11-24-b"]
+    new_item = item_spans(after.splitlines())["2022-11-24-b"]
     for tag, i1, i2, j1, j2 in changed:
         if tag != "equal":
             assert set(range(i1, i2)) <= set(old_item), (tag, before[i1:i2])

@@ -16,8 +16,9 @@ import podcastparser
 import pytest
 from lxml import etree  # type: ignore[import-untyped]
 
-from audioarchive.config import SiteSettings
+from audioarchive.config import SiteSettings, load_settings
 from audioarchive.episode import Publication
+from audioarchive.errors import ConfigError
 from audioarchive.feed import (
     DESCRIPTION_LIMIT,
     ROLE_TAXONOMY,
@@ -614,3 +615,15 @@ def test_site_settings_default_guid_follows_the_feed_url() -> None:
     site = SiteSettings(base_url="https://podcast.example.org")
     assert site.feed_url == "https://podcast.example.org/feed.xml"
     assert podcast_guid(site.feed_url) == podcast_guid("podcast.example.org/feed.xml")
+
+
+def test_podcast_guid_setting_is_read_and_checked(tmp_path: Path) -> None:
+    (tmp_path / "audioarchive.toml").write_text(
+        '[site]\npodcast_guid = "917393E3-1B1E-5CEF-ACE4-EDAA54E1F810"\n'
+    )
+    settings = load_settings(tmp_path, environ={})
+    assert settings.site.podcast_guid == "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path, environ={"AUDIOARCHIVE_SITE_PODCAST_GUID": "not-a-uuid"})
+    assert caught.value.problems[0].file == "$AUDIOARCHIVE_SITE_PODCAST_GUID"
+    assert "expected a UUID" in caught.value.problems[0].message

@@ -14,6 +14,8 @@ from typing import Any
 import feedparser
 import podcastparser
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree  # type: ignore[import-untyped]
 
 from audioarchive.config import SiteSettings, load_settings
@@ -24,6 +26,7 @@ from audioarchive.feed import (
     ROLE_TAXONOMY,
     ascii_url,
     build_feed,
+    fit_text,
     license_url,
     location_tag,
     render_feed,
@@ -627,3 +630,22 @@ def test_podcast_guid_setting_is_read_and_checked(tmp_path: Path) -> None:
         load_settings(tmp_path, environ={"AUDIOARCHIVE_SITE_PODCAST_GUID": "not-a-uuid"})
     assert caught.value.problems[0].file == "$AUDIOARCHIVE_SITE_PODCAST_GUID"
     assert "expected a UUID" in caught.value.problems[0].message
+
+
+@given(st.text(), st.integers(min_value=4, max_value=300))
+def test_fit_text_keeps_a_prefix_within_the_limit(text: str, limit: int) -> None:
+    out = fit_text(text, what="x", limit=limit)
+    assert len(out.encode("utf-8")) <= limit
+    if len(text.encode("utf-8")) <= limit:
+        assert out == text
+    else:
+        assert out.endswith("…")
+        assert text.startswith(out.removesuffix("…"))
+
+
+@given(st.text())
+def test_ascii_url_is_ascii_and_stable(path: str) -> None:
+    out = ascii_url(f"https://exâmple.org/{path}")
+    assert out.isascii()
+    assert not any(c.isspace() for c in out)
+    assert ascii_url(out) == out

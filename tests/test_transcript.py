@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from audioarchive.session import Person, Redaction, Session
 from audioarchive.timeline import Timeline
@@ -118,3 +121,14 @@ def test_rendered_cues_never_hold_a_timing_arrow() -> None:
     cues = [Cue(1.0, 2.0, "a --> b", "X")]
     assert parse_vtt(render_vtt(cues)) == [Cue(1.0, 2.0, "a -> b", "X")]
     assert parse_srt(render_srt(cues)) == [Cue(1.0, 2.0, "a -> b", "X")]
+
+
+@given(
+    st.from_regex(r"[A-Z][a-zé]{2,8}", fullmatch=True),
+    st.lists(st.sampled_from(["merci", "et", ",", "Habibou", "M.", "!", " ", "\n"]), max_size=8),
+)
+def test_a_withheld_name_never_survives(name: str, words: list[str]) -> None:
+    text = " ".join([*words, name.upper(), *words, name, name.lower()])
+    names = withheld_names(_session(Person(name, publish_name=False)))
+    out = withhold(text, names)
+    assert re.search(rf"(?<!\w){re.escape(name)}(?!\w)", out, re.IGNORECASE) is None

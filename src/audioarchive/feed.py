@@ -240,7 +240,7 @@ def _channel(publication: Publication) -> FeedGenerator:
     fg.apple.owner(show.owner.name, show.owner.email)
     fg.apple.explicit(show.explicit)
     index = fg.podcastindex
-    index.guid(site.podcast_guid or podcast_guid(site.feed_url))
+    index.guid(site.podcast_guid or podcast_guid(ascii_url(site.feed_url)))
     index.locked(show.locked, show.owner.email)
     if show.license:
         index.license(show.license, license_url(show.license))
@@ -474,12 +474,19 @@ def osm_url(lat: float, lon: float) -> str:
 
 
 def fit_text(text: str, *, what: str, limit: int = DESCRIPTION_LIMIT) -> str:
-    """``text`` cut at a word boundary with "…" so that it takes at most ``limit`` bytes."""
+    """``text`` cut at a word boundary with "…" so that it takes at most ``limit`` bytes
+    (with a warning naming ``what`` when it had to be cut)."""
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    log.warning("%s: longer than %d bytes; the feed carries it shortened", what, limit)
+    return _cut(text, limit)
+
+
+def _cut(text: str, limit: int) -> str:
     data = text.encode("utf-8")
     if len(data) <= limit:
         return text
-    log.warning("%s: longer than %d bytes; the feed carries it shortened", what, limit)
-    cut = data[: limit - len("…".encode())].decode("utf-8", errors="ignore")
+    cut = data[: max(0, limit - len("…".encode()))].decode("utf-8", errors="ignore")
     head, space, _ = cut.rpartition(" ")
     return (head if space and len(head) > len(cut) // 2 else cut).rstrip() + "…"
 
@@ -488,7 +495,7 @@ def _paragraphs_html(text: str) -> str:
     """Plain text as HTML paragraphs, fitted to the limit (for notes too rich to fit)."""
     budget = DESCRIPTION_LIMIT
     while True:
-        fitted = fit_text(text, what="", limit=budget) if budget < DESCRIPTION_LIMIT else text
+        fitted = _cut(text, budget)
         out = "".join(
             "<p>" + "<br>".join(_e(line) for line in block.split("\n")) + "</p>"
             for block in fitted.split("\n\n")

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from audioarchive.session import Person, Redaction, Session
 from audioarchive.timeline import Timeline
@@ -14,6 +17,8 @@ from audioarchive.transcript import (
     public_cues,
     render_srt,
     render_vtt,
+    withheld_names,
+    withhold,
 )
 
 VTT = """WEBVTT
@@ -74,3 +79,56 @@ def test_public_cues_map_redact_and_withhold_names() -> None:
         Cue(2.0, 6.454, "Bonsoir & bienvenue.", "Le Mouton Numérique"),
         Cue(7.454, 13.03, "Je suis […], merci.", "[…]"),
     ]
+
+
+def _session(*speakers: Person) -> Session:
+    return Session(id="s", title="t", source=Path("s.yaml"), speakers=speakers)
+
+
+def test_withheld_names_include_the_parts_no_public_name_shares() -> None:
+    session = _session(
+        Person("Habib Diallo", publish_name=False),
+        Person("Jean Le Gall", publish_name=False),
+        Person("Jean Martin"),
+    )
+    assert withheld_names(session, public=["Le Mouton Numérique"]) == (
+        "Habib Diallo",
+        "Jean Le Gall",
+        "Diallo",
+        "Habib",
+        "Gall",
+    )  # "Jean" and "Le" are also parts of publishable names; short words are kept
+    assert withheld_names(_session(Person("Clara Deville"))) == ()
+
+
+def test_withhold_whole_words_only() -> None:
+    names = withheld_names(_session(Person("Habib Diallo", publish_name=False)))
+    assert withhold("Merci Habib, et merci à M. Diallo ; habib.", names) == (
+        "Merci […], et merci à M. […] ; […]."
+    )
+    assert withhold("Habiba et Habibou restent.", names) == "Habiba et Habibou restent."
+    assert withhold("Habib Diallo parle.", names) == "[…] parle."
+
+
+def test_first_name_labels_are_withheld_too() -> None:
+    session = _session(Person("Habib Diallo", publish_name=False), Person("Clara Deville"))
+    cues = [Cue(1.0, 2.0, "Bonjour", "Habib"), Cue(2.0, 3.0, "Merci", "Clara")]
+    out = public_cues(cues, session, Timeline(start=0.0, end=10.0))
+    assert [c.speaker for c in out] == ["[…]", "Clara"]
+
+
+def test_rendered_cues_never_hold_a_timing_arrow() -> None:
+    cues = [Cue(1.0, 2.0, "a --> b", "X")]
+    assert parse_vtt(render_vtt(cues)) == [Cue(1.0, 2.0, "a -> b", "X")]
+    assert parse_srt(render_srt(cues)) == [Cue(1.0, 2.0, "a -> b", "X")]
+
+
+@given(
+    st.from_regex(r"[A-Z][a-zé]{2,8}", fullmatch=True),
+    st.lists(st.sampled_from(["merci", "et", ",", "Habibou", "M.", "!", " ", "\n"]), max_size=8),
+)
+def test_a_withheld_name_never_survives(name: str, words: list[str]) -> None:
+    text = " ".join([*words, name.upper(), *words, name, name.lower()])
+    names = withheld_names(_session(Person(name, publish_name=False)))
+    out = withhold(text, names)
+    assert re.search(rf"(?<!\w){re.escape(name)}(?!\w)", out, re.IGNORECASE) is None

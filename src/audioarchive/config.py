@@ -37,6 +37,7 @@ PROVIDERS = (
 )
 EXTRA_FORMATS = ("opus",)
 _BITRATE = re.compile(r"^(\d{2,3})k$")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 
 
@@ -91,6 +92,7 @@ class Paths:
 class SiteSettings:
     base_url: str = DEFAULT_BASE_URL
     new_feed_url: str | None = None
+    podcast_guid: str | None = None  # default: derived from the feed URL (feed_podcast2)
 
     def url(self, relpath: str) -> str:
         """The public URL of a path inside ``feed/``."""
@@ -148,7 +150,7 @@ class Settings:
 
 
 SECTIONS: dict[str, tuple[str, ...]] = {
-    "site": ("base_url", "new_feed_url"),
+    "site": ("base_url", "new_feed_url", "podcast_guid"),
     "audio": (
         "target_lufs",
         "true_peak",
@@ -250,7 +252,14 @@ def _read_site(reader: FieldReader | None) -> SiteSettings:
         return SiteSettings()
     reader.check_keys(SECTIONS["site"])
     base_url = reader.url("base_url") or DEFAULT_BASE_URL
-    return SiteSettings(base_url=base_url.rstrip("/"), new_feed_url=reader.url("new_feed_url"))
+    guid = reader.pattern(
+        "podcast_guid", _UUID, 'a UUID such as "917393e3-1b1e-5cef-ace4-edaa54e1f810"'
+    )
+    return SiteSettings(
+        base_url=base_url.rstrip("/"),
+        new_feed_url=reader.url("new_feed_url"),
+        podcast_guid=guid.lower() if guid else None,
+    )
 
 
 def _read_audio(reader: FieldReader | None) -> AudioSettings:

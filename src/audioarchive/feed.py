@@ -1,60 +1,206 @@
-"""Stage 3, feed: the episodes as an RSS 2.0 podcast feed (iTunes namespace), built with feedgen.
+"""Stage 3, feed: the podcast feed and the files it points to besides the media.
 
-:func:`build_feed` returns bytes; the pipeline writes them. The output is
-deterministic: with nothing changed, the bytes are the same.
+:func:`render_feed` returns ``{path in feed/: bytes}``; the pipeline writes them:
+
+- ``feed.xml``: RSS 2.0 with Apple's iTunes namespace and the Podcasting 2.0
+  namespace (:mod:`audioarchive.feed_podcast2`), built with feedgen;
+- ``episodes/<id>/chapters.json``: JSON chapters, version 1.2, when the session
+  has chapters;
+- ``episodes/<id>/transcript.vtt`` and ``transcript.srt``: the public transcript
+  (times on the published timeline, redacted lines removed, withheld names
+  replaced), when the session has one.
+
+The output is deterministic: with nothing changed, the bytes are the same.
+``lastBuildDate`` is the newest episode's date, so it moves only when an episode
+is added (never with the clock). A speaker marked ``publish_name: false`` is in
+no ``podcast:person``, no description, no chapter title and no transcript label.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import html
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from feedgen.feed import FeedGenerator  # first: feedgen.util needs lxml.etree loaded
 
 from audioarchive import __version__
-from audioarchive.episode import Episode, Publication
+from audioarchive.episode import Episode, OutputFile, Publication
 from audioarchive.errors import FeedError
+from audioarchive.feed_podcast2 import (
+    AlternateEnclosureTag,
+    LocationTag,
+    PersonTag,
+    PodcastIndexEntryExtension,
+    TranscriptTag,
+    podcast_guid,
+    register,
+)
+from audioarchive.session import Person, Session, Show, Venue
 from audioarchive.text import markdown_to_html, markdown_to_text
+from audioarchive.transcript import (
+    Cue,
+    TranscriptSyntaxError,
+    public_cues,
+    read_transcript,
+    render_srt,
+    render_vtt,
+    withheld_names,
+    withhold,
+)
+
+log = logging.getLogger(__name__)
 
 GENERATOR = f"audioarchive {__version__}"
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Apple's limit for a description, channel or episode (we apply it to content:encoded too).
+DESCRIPTION_LIMIT = 4000
+CHAPTERS_VERSION = "1.2.0"
+CHAPTERS_TYPE = "application/json+chapters"
+TRANSCRIPT_TYPES = {"vtt": "text/vtt", "srt": "application/x-subrip"}
+
+#: Our speaker roles → the Podcast Taxonomy Project's "cast" roles (taxonomy.json).
+#: A meeting's moderator hosts that episode; a cameo is a short guest appearance.
+ROLE_TAXONOMY = {
+    "host": "host",
+    "co-host": "co-host",
+    "guest": "guest",
+    "guest host": "guest host",
+    "moderator": "host",
+    "reporter": "reporter",
+    "narrator": "narrator",
+    "announcer": "announcer",
+    "cameo": "guest",
+}
+_FORMAT_TITLES = {"mp3": "MP3", "opus": "Opus"}
+_FORMAT_CODECS = {"opus": "opus"}
+_FORMAT_BITRATE_KEYS = {"mp3": "bitrate", "opus": "opus_bitrate"}
+
+
+@dataclass(frozen=True)
+class Labels:
+    """The few words the feed adds to descriptions, in the show's language."""
+
+    speakers: str
+    venue: str
+    resources: str
+    map: str
+    colon: str  # how a label or a title is followed by a colon
+
+
+LABELS = {
+    "en": Labels("With", "Venue", "Resources", "map", ":"),
+    "fr": Labels("Avec", "Lieu", "Ressources", "carte", " :"),
+}
+
+
+def chapters_path(episode_id: str) -> str:
+    """Where an episode's JSON chapters are, relative to ``feed/``."""
+    return f"episodes/{episode_id}/chapters.json"
+
+
+def transcript_path(episode_id: str, fmt: str) -> str:
+    """Where an episode's public transcript is (``fmt``: "vtt" or "srt"), relative to ``feed/``."""
+    return f"episodes/{episode_id}/transcript.{fmt}"
 
 
 def render_feed(publication: Publication) -> dict[str, bytes]:
     """The feed and the files it points to besides the media, keyed by path in ``feed/``."""
-    return {"feed.xml": build_feed(publication)}
+    files: dict[str, bytes] = {}
+    for episode in publication.episodes:
+        files.update(render_episode_files(publication, episode))
+    files["feed.xml"] = _build_feed(publication, files)
+    return files
 
 
 def build_feed(publication: Publication) -> bytes:
     """The RSS feed of every built episode, newest first."""
-    show = publication.show
+    return render_feed(publication)["feed.xml"]
+
+
+# --- the files beside the audio ---------------------------------------------------------------
+
+
+def render_episode_files(publication: Publication, episode: Episode) -> dict[str, bytes]:
+    """An episode's chapters JSON and public transcripts (when it has them)."""
+    files: dict[str, bytes] = {}
+    hidden = _withheld(publication.show, episode.session)
+    if episode.chapters:
+        files[chapters_path(episode.id)] = render_chapters(publication, episode, hidden)
+    cues = _public_transcript(publication.show, episode)
+    if cues:
+        files[transcript_path(episode.id, "vtt")] = render_vtt(cues).encode("utf-8")
+        files[transcript_path(episode.id, "srt")] = render_srt(cues).encode("utf-8")
+    return files
+
+
+def render_chapters(publication: Publication, episode: Episode, hidden: Sequence[str]) -> bytes:
+    """JSON chapters, version 1.2 (podcast-namespace docs/examples/chapters/jsonChapters.md)."""
+    chapters = episode.chapters
+    items: list[dict[str, object]] = []
+    for index, chapter in enumerate(chapters):
+        end = chapters[index + 1].start if index + 1 < len(chapters) else episode.duration
+        item: dict[str, object] = {
+            "startTime": _seconds(chapter.start),
+            "endTime": _seconds(max(end, chapter.start)),
+            "title": withhold(chapter.title, hidden),
+        }
+        if chapter.url:
+            item["url"] = ascii_url(chapter.url)
+        items.append(item)
+    data = {
+        "version": CHAPTERS_VERSION,
+        "title": withhold(episode.session.title, hidden),
+        "podcastName": publication.show.title,
+        "author": publication.show.author,
+        "fileName": PurePosixPath(episode.enclosure.path).name,
+        "chapters": items,
+    }
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _seconds(value: float) -> int | float:
+    value = round(value, 3)
+    return int(value) if value.is_integer() else value
+
+
+def _public_transcript(show: Show, episode: Episode) -> list[Cue]:
+    path = episode.session.transcript
+    if path is None:
+        return []
     try:
-        fg = FeedGenerator()
-        fg.load_extension("podcast")
-        fg.title(show.title)
-        fg.link(href=publication.site.feed_url, rel="self")
-        fg.link(href=publication.url(""), rel="alternate")  # RSS <link>: feedgen takes the last
-        fg.description(markdown_to_text(show.description))
-        fg.language(show.language)
-        fg.generator(GENERATOR)
-        fg.image(publication.url(publication.artwork), title=show.title, link=publication.url(""))
-        fg.podcast.itunes_image(publication.url(publication.artwork))
-        fg.podcast.itunes_author(show.author)
-        fg.podcast.itunes_owner(name=show.owner.name, email=show.owner.email or "")
-        fg.podcast.itunes_explicit("yes" if show.explicit else "no")
-        fg.podcast.itunes_type(show.type)
-        categories = []
-        for name in show.categories:
-            parent, _, child = name.partition(" > ")
-            categories.append({"cat": parent, "sub": child} if child else {"cat": parent})
-        fg.podcast.itunes_category(categories)
-        if show.copyright:
-            fg.copyright(show.copyright)
-        latest = EPOCH
-        for episode in sorted(publication.episodes, key=_order):
-            _add_item(fg, publication, episode)
-            if episode.session.date and episode.session.date > latest:
-                latest = episode.session.date
-        fg.lastBuildDate(latest)
+        cues = read_transcript(path)
+    except (OSError, UnicodeDecodeError, TranscriptSyntaxError) as err:
+        raise FeedError(f"{episode.id}: transcript {path.name} could not be read ({err})") from err
+    return public_cues(cues, episode.session, episode.record.timeline, public=_host_names(show))
+
+
+def _host_names(show: Show) -> list[str]:
+    return [host.name for host in show.hosts]
+
+
+def _withheld(show: Show, session: Session) -> tuple[str, ...]:
+    return withheld_names(session, _host_names(show))
+
+
+# --- the feed ---------------------------------------------------------------------------------
+
+
+def _build_feed(publication: Publication, files: dict[str, bytes]) -> bytes:
+    try:
+        fg = _channel(publication)
+        episodes = sorted(publication.episodes, key=_order)
+        for episode in episodes:
+            _add_item(fg, publication, episode, files)
+        dates = [e.session.date for e in episodes if e.session.date is not None]
+        if dates:
+            fg.lastBuildDate(max(dates))
+        else:
+            fg.apple.omit_last_build_date()
         data: bytes = fg.rss_str(pretty=True, xml_declaration=True, encoding="UTF-8")
     except (ValueError, TypeError) as err:
         raise FeedError(f"feed.xml: could not be built ({err})") from err
@@ -62,24 +208,323 @@ def build_feed(publication: Publication) -> bytes:
 
 
 def _order(episode: Episode) -> tuple[float, str]:
-    date = episode.session.date or EPOCH
-    return (date.timestamp(), episode.id)
+    """Oldest first (items are prepended: the feed lists the newest first)."""
+    date = episode.session.date
+    return (date.timestamp() if date else 0.0, episode.id)
 
 
-def _add_item(fg: FeedGenerator, publication: Publication, episode: Episode) -> None:
-    session = episode.session
+def _channel(publication: Publication) -> FeedGenerator:
+    show = publication.show
+    site = publication.site
+    home = ascii_url(publication.url(""))
+    artwork = ascii_url(publication.url(publication.artwork))
+    fg = FeedGenerator()
+    fg.load_extension("podcast")
+    register(fg)
+    fg.title(show.title)
+    fg.link(href=ascii_url(site.feed_url), rel="self")
+    fg.link(href=home, rel="alternate")  # RSS <link>: feedgen takes the last
+    fg.description(fit_text(markdown_to_text(show.description), what="podcast.yaml description"))
+    fg.language(show.language)
+    fg.generator(GENERATOR)
+    fg.docs("")  # no <docs>: nothing a podcast app needs
+    fg.image(artwork, title=show.title, link=home)
+    if show.copyright:
+        fg.copyright(show.copyright)
+    fg.podcast.itunes_author(show.author)
+    fg.podcast.itunes_image(artwork)
+    fg.podcast.itunes_category([_category(name) for name in show.categories])
+    fg.podcast.itunes_type(show.type)
+    if site.new_feed_url:
+        fg.podcast.itunes_new_feed_url(ascii_url(site.new_feed_url))
+    fg.apple.owner(show.owner.name, show.owner.email)
+    fg.apple.explicit(show.explicit)
+    index = fg.podcastindex
+    index.guid(site.podcast_guid or podcast_guid(ascii_url(site.feed_url)))
+    index.locked(show.locked, show.owner.email)
+    if show.license:
+        index.license(show.license, license_url(show.license))
+    index.medium("podcast")
+    for person in _host_tags(show):
+        index.person(person)
+    return fg
+
+
+def _category(name: str) -> dict[str, str]:
+    parent, _, child = name.partition(" > ")
+    return {"cat": parent, "sub": child} if child else {"cat": parent}
+
+
+def _add_item(
+    fg: FeedGenerator, publication: Publication, episode: Episode, files: dict[str, bytes]
+) -> None:
+    show, session = publication.show, episode.session
+    hidden = _withheld(show, session)
+    text, rich = episode_notes(publication, episode, hidden)
     entry = fg.add_entry(order="prepend")
-    entry.title(session.title)
+    entry.title(withhold(session.title, hidden))
+    entry.link(href=ascii_url(publication.url(episode.page_path)))
+    entry.description(text)
+    entry.content(rich, type="CDATA")
     entry.guid(session.id, permalink=False)
-    entry.link(href=publication.url(episode.page_path))
-    entry.description(markdown_to_html(session.description) or session.title)
     if session.date:
         entry.pubDate(session.date)
     media = episode.enclosure
-    entry.enclosure(publication.url(media.path), str(media.size), media.media_type)
+    entry.enclosure(ascii_url(publication.url(media.path)), str(media.size), media.media_type)
     entry.podcast.itunes_duration(round(episode.duration))
     if session.episode is not None:
         entry.podcast.itunes_episode(session.episode)
     if session.season is not None:
         entry.podcast.itunes_season(session.season)
     entry.podcast.itunes_episode_type(session.episode_type)
+    entry.podcast.itunes_image(ascii_url(publication.url(publication.artwork_for(session.id))))
+    entry.apple.explicit(show.explicit if session.explicit is None else session.explicit)
+    _add_podcastindex(entry.podcastindex, publication, episode, files)
+
+
+def _add_podcastindex(
+    index: PodcastIndexEntryExtension,
+    publication: Publication,
+    episode: Episode,
+    files: dict[str, bytes],
+) -> None:
+    show, session = publication.show, episode.session
+    if session.season is not None:
+        index.season(session.season, show.seasons.get(session.season))
+    if session.episode is not None:
+        index.episode(session.episode)
+    if session.license and session.license != show.license:
+        index.license(session.license, license_url(session.license))
+    for person in _person_tags(show, session):
+        index.person(person)
+    if session.venue is not None:
+        index.location(location_tag(session.venue))
+    if chapters_path(episode.id) in files:
+        index.chapters(ascii_url(publication.url(chapters_path(episode.id))), CHAPTERS_TYPE)
+    for fmt, media_type in TRANSCRIPT_TYPES.items():
+        if transcript_path(episode.id, fmt) in files:
+            url = ascii_url(publication.url(transcript_path(episode.id, fmt)))
+            index.transcript(TranscriptTag(url, media_type, show.language, "captions"))
+    if len(episode.record.media) > 1:
+        for number, media in enumerate(episode.record.media):
+            index.alternate_enclosure(_alternate(publication, episode, media, default=number == 0))
+
+
+def _alternate(
+    publication: Publication, episode: Episode, media: OutputFile, *, default: bool
+) -> AlternateEnclosureTag:
+    return AlternateEnclosureTag(
+        url=ascii_url(publication.url(media.path)),
+        type=media.media_type,
+        length=media.size,
+        bitrate=_bitrate(episode, media.format),
+        title=_FORMAT_TITLES.get(media.format, media.format.upper()),
+        codecs=_FORMAT_CODECS.get(media.format),
+        default=default,
+    )
+
+
+def _bitrate(episode: Episode, fmt: str) -> int | None:
+    """The encoder's bit rate in bits per second, from the build record."""
+    audio = episode.record.processing.get("audio")
+    key = _FORMAT_BITRATE_KEYS.get(fmt)
+    if not isinstance(audio, dict) or key is None:
+        return None
+    match = re.fullmatch(r"(\d+)k", str(audio.get(key, "")))
+    return int(match.group(1)) * 1000 if match else None
+
+
+# --- people, places, licenses -----------------------------------------------------------------
+
+
+def _person_tag(person: Person) -> PersonTag:
+    role = ROLE_TAXONOMY.get(person.role, "guest")
+    return PersonTag(person.name, role, "cast", ascii_url(person.url) if person.url else None)
+
+
+def _host_tags(show: Show) -> list[PersonTag]:
+    return [_person_tag(host) for host in show.hosts]
+
+
+def _person_tags(show: Show, session: Session) -> list[PersonTag]:
+    """The show's hosts, then the session's publishable speakers: an item's persons replace
+    the channel's (person.md), so the hosts are named again."""
+    tags = _host_tags(show)
+    named = {tag.name.casefold() for tag in tags}
+    for speaker in session.public_speakers:
+        if speaker.name.casefold() not in named:
+            tags.append(_person_tag(speaker))
+            named.add(speaker.name.casefold())
+    return tags
+
+
+def location_tag(venue: Venue) -> LocationTag:
+    """Where the meeting was recorded (``rel="creator"``), with its coordinates."""
+    name = venue.name
+    if venue.address and len(f"{name}, {venue.address}") <= 128:
+        name = f"{name}, {venue.address}"
+    geo = f"geo:{_coordinate(venue.geo[0])},{_coordinate(venue.geo[1])}" if venue.geo else None
+    return LocationTag(name[:128], geo, "creator")
+
+
+def _coordinate(value: float) -> str:
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def license_url(identifier: str) -> str:
+    """The legal text of an SPDX license: Creative Commons' own pages, else SPDX's."""
+    cc = re.fullmatch(r"CC-(BY(?:-NC)?(?:-ND|-SA)?)-(\d\.\d)", identifier, re.IGNORECASE)
+    if cc:
+        return f"https://creativecommons.org/licenses/{cc.group(1).lower()}/{cc.group(2)}/"
+    if identifier.upper() == "CC0-1.0":
+        return "https://creativecommons.org/publicdomain/zero/1.0/"
+    return f"https://spdx.org/licenses/{quote(identifier)}.html"
+
+
+# --- descriptions -----------------------------------------------------------------------------
+
+
+def labels(language: str) -> Labels:
+    return LABELS.get(language.split("-", maxsplit=1)[0].lower(), LABELS["en"])
+
+
+def episode_notes(
+    publication: Publication, episode: Episode, hidden: Sequence[str]
+) -> tuple[str, str]:
+    """The episode's description as plain text (``<description>``) and as HTML
+    (``content:encoded``): the session's description, then its publishable
+    speakers, its venue and its resources, as links in the HTML. Each at most
+    :data:`DESCRIPTION_LIMIT` bytes."""
+    session = episode.session
+    words = labels(publication.show.language)
+    body = withhold(session.description, hidden)
+    text_blocks = [markdown_to_text(body)] if body.strip() else []
+    html_blocks = [markdown_to_html(body)] if body.strip() else []
+    if session.public_speakers:
+        text_blocks.append(
+            f"{words.speakers}{words.colon} "
+            + ", ".join(_speaker_text(s) for s in session.public_speakers)
+            + "."
+        )
+        html_blocks.append(
+            f"<p>{_e(words.speakers)}{_e(words.colon)}</p><ul>"
+            + "".join(f"<li>{_speaker_html(s)}</li>" for s in session.public_speakers)
+            + "</ul>"
+        )
+    if session.venue is not None:
+        text_blocks.append(f"{words.venue}{words.colon} {_venue_text(session.venue)}.")
+        html_blocks.append(
+            f"<p>{_e(words.venue)}{_e(words.colon)} {_venue_html(session.venue, words)}</p>"
+        )
+    if session.resources:
+        resources = [(withhold(r.title, hidden), ascii_url(r.url)) for r in session.resources]
+        text_blocks.append(
+            "\n".join(
+                [f"{words.resources}{words.colon}"]
+                + [f"- {title}{words.colon} {url}" for title, url in resources]
+            )
+        )
+        html_blocks.append(
+            f"<p>{_e(words.resources)}{_e(words.colon)}</p><ul>"
+            + "".join(f'<li><a href="{_e(url)}">{_e(title)}</a></li>' for title, url in resources)
+            + "</ul>"
+        )
+    text = "\n\n".join(text_blocks) or withhold(session.title, hidden)
+    rich = "\n".join(html_blocks) or f"<p>{_e(withhold(session.title, hidden))}</p>"
+    what = f"{episode.id} description"
+    fitted = fit_text(text, what=what)
+    if len(rich.encode("utf-8")) > DESCRIPTION_LIMIT:
+        rich = _paragraphs_html(text)
+    return fitted, rich
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _speaker_text(speaker: Person) -> str:
+    return f"{speaker.name} ({speaker.affiliation})" if speaker.affiliation else speaker.name
+
+
+def _speaker_html(speaker: Person) -> str:
+    name = _e(speaker.name)
+    if speaker.url:
+        name = f'<a href="{_e(ascii_url(speaker.url))}">{name}</a>'
+    return f"{name}, {_e(speaker.affiliation)}" if speaker.affiliation else name
+
+
+def _venue_text(venue: Venue) -> str:
+    return f"{venue.name}, {venue.address}" if venue.address else venue.name
+
+
+def _venue_html(venue: Venue, words: Labels) -> str:
+    name = _e(venue.name)
+    if venue.url:
+        name = f'<a href="{_e(ascii_url(venue.url))}">{name}</a>'
+    out = f"{name}, {_e(venue.address)}" if venue.address else name
+    if venue.geo:
+        out += f' (<a href="{_e(osm_url(*venue.geo))}">{_e(words.map)}</a>)'
+    return out
+
+
+def osm_url(lat: float, lon: float) -> str:
+    """A link to the place on OpenStreetMap (a link only: nothing is loaded from there)."""
+    la, lo = _coordinate(lat), _coordinate(lon)
+    return f"https://www.openstreetmap.org/?mlat={la}&mlon={lo}#map=18/{la}/{lo}"
+
+
+def fit_text(text: str, *, what: str, limit: int = DESCRIPTION_LIMIT) -> str:
+    """``text`` cut at a word boundary with "…" so that it takes at most ``limit`` bytes
+    (with a warning naming ``what`` when it had to be cut)."""
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    log.warning("%s: longer than %d bytes; the feed carries it shortened", what, limit)
+    return _cut(text, limit)
+
+
+def _cut(text: str, limit: int) -> str:
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    cut = data[: max(0, limit - len("…".encode()))].decode("utf-8", errors="ignore")
+    head, space, _ = cut.rpartition(" ")
+    return (head if space and len(head) > len(cut) // 2 else cut).rstrip() + "…"
+
+
+def _paragraphs_html(text: str) -> str:
+    """Plain text as HTML paragraphs, fitted to the limit (for notes too rich to fit)."""
+    budget = DESCRIPTION_LIMIT
+    while True:
+        fitted = _cut(text, budget)
+        out = "".join(
+            "<p>" + "<br>".join(_e(line) for line in block.split("\n")) + "</p>"
+            for block in fitted.split("\n\n")
+        )
+        excess = len(out.encode("utf-8")) - DESCRIPTION_LIMIT
+        if excess <= 0:
+            return out
+        budget = min(budget, len(fitted.encode("utf-8"))) - excess
+
+
+# --- URLs -------------------------------------------------------------------------------------
+
+
+def ascii_url(url: str) -> str:
+    """``url`` with only ASCII characters, as Apple requires: the host in IDNA, anything
+    else outside ASCII (and spaces) percent-encoded as UTF-8. ASCII URLs are unchanged."""
+    if url.isascii() and " " not in url:
+        return url
+    parts = urlsplit(url.strip())
+    netloc = parts.netloc
+    if not netloc.isascii() and parts.hostname:
+        host = parts.hostname.encode("idna").decode("ascii")
+        userinfo = netloc.rpartition("@")[0]
+        port = f":{parts.port}" if parts.port else ""
+        netloc = f"{_encode(userinfo)}@{host}{port}" if userinfo else f"{host}{port}"
+    return urlunsplit(
+        (parts.scheme, netloc, _encode(parts.path), _encode(parts.query), _encode(parts.fragment))
+    )
+
+
+def _encode(part: str) -> str:
+    return re.sub(r"[^\x21-\x7e]", lambda m: quote(m.group(), safe=""), part)

@@ -25,6 +25,7 @@ _VOICE = re.compile(r"^<v(?:\.[^ >]*)?\s+([^>]+)>(.*)$", re.S)
 _TAGS = re.compile(r"</?[^>]+>")
 _SPEAKER_PREFIX = re.compile(r"^([^:\n]{1,60}):\s+(.*)$", re.S)
 ANONYMOUS = "[…]"
+_WORD = re.compile(r"\w+(?:[-'\u2019]\w+)*")  # words, with hyphens and apostrophes
 
 
 @dataclass(frozen=True)
@@ -128,10 +129,16 @@ def check_transcript(path: Path, label: str) -> list[Problem]:
     return []
 
 
-def public_cues(cues: Iterable[Cue], session: Session, timeline: Timeline) -> list[Cue]:
+def public_cues(
+    cues: Iterable[Cue], session: Session, timeline: Timeline, *, public: Iterable[str] = ()
+) -> list[Cue]:
     """Cues as the public may read them: redacted ranges removed, times on the published
-    timeline, names of speakers who may not be named replaced by ``[…]``."""
-    hidden = [s.name for s in session.speakers if not s.publish_name]
+    timeline, names of speakers who may not be named replaced by ``[…]``.
+
+    ``public`` lists other names that may appear (the show's hosts), so that a
+    word they share with a withheld name is not withheld.
+    """
+    hidden = withheld_names(session, public)
     out: list[Cue] = []
     for cue in cues:
         if any(cue.start < r.end and cue.end > r.start for r in session.redactions):
@@ -140,20 +147,34 @@ def public_cues(cues: Iterable[Cue], session: Session, timeline: Timeline) -> li
         if span is None:
             continue
         speaker = cue.speaker
-        if speaker is not None and _mentions(speaker, hidden):
+        if speaker is not None and withhold(speaker, hidden) != speaker:
             speaker = ANONYMOUS
-        out.append(Cue(round(span[0], 3), round(span[1], 3), _withhold(cue.text, hidden), speaker))
+        out.append(Cue(round(span[0], 3), round(span[1], 3), withhold(cue.text, hidden), speaker))
     return out
 
 
-def _mentions(label: str, names: Sequence[str]) -> bool:
-    return any(name.casefold() in label.casefold() for name in names)
+def withheld_names(session: Session, public: Iterable[str] = ()) -> tuple[str, ...]:
+    """What must not appear in public text: the name of every speaker marked
+    ``publish_name: false``, and each word of it (3 letters or more) that is not
+    also part of a publishable name (the first name alone must not leak either).
+    Longest first, for :func:`withhold`."""
+    hidden = [s.name for s in session.speakers if not s.publish_name]
+    if not hidden:
+        return ()
+    shown = [s.name for s in session.public_speakers] + list(public)
+    known = {word.casefold() for name in shown for word in _WORD.findall(name)}
+    names = set(hidden)
+    for name in hidden:
+        names.update(w for w in _WORD.findall(name) if len(w) >= 3 and w.casefold() not in known)
+    return tuple(sorted(names, key=lambda name: (-len(name), name)))
 
 
-def _withhold(text: str, names: Sequence[str]) -> str:
-    for name in names:
-        text = re.sub(rf"\b{re.escape(name)}\b", ANONYMOUS, text, flags=re.IGNORECASE)
-    return text
+def withhold(text: str, names: Sequence[str]) -> str:
+    """``text`` with every whole-word occurrence of ``names`` replaced by ``[…]``."""
+    if not names or not text:
+        return text
+    alternatives = "|".join(re.escape(name) for name in names)
+    return re.sub(rf"(?<!\w)(?:{alternatives})(?!\w)", ANONYMOUS, text, flags=re.IGNORECASE)
 
 
 def _stamp(seconds: float, separator: str) -> str:
@@ -163,11 +184,16 @@ def _stamp(seconds: float, separator: str) -> str:
     return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}{separator}{rest % 1000:03d}"
 
 
+def _no_arrow(text: str) -> str:
+    """Cue text may not hold "-->" (it would read as a timing line)."""
+    return text.replace("-->", "->")
+
+
 def render_vtt(cues: Sequence[Cue]) -> str:
     lines = ["WEBVTT", ""]
     for cue in cues:
         lines.append(f"{_stamp(cue.start, '.')} --> {_stamp(cue.end, '.')}")
-        text = html.escape(cue.text, quote=False)
+        text = html.escape(_no_arrow(cue.text), quote=False)
         lines.append(f"<v {html.escape(cue.speaker, quote=False)}>{text}" if cue.speaker else text)
         lines.append("")
     return "\n".join(lines)
@@ -178,6 +204,7 @@ def render_srt(cues: Sequence[Cue]) -> str:
     for number, cue in enumerate(cues, start=1):
         lines.append(str(number))
         lines.append(f"{_stamp(cue.start, ',')} --> {_stamp(cue.end, ',')}")
-        lines.append(f"{cue.speaker}: {cue.text}" if cue.speaker else cue.text)
+        text = _no_arrow(cue.text)
+        lines.append(f"{cue.speaker}: {text}" if cue.speaker else text)
         lines.append("")
     return "\n".join(lines)

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from audioarchive.episode import EpisodeRecord, Publication, load_record
 from audioarchive.session import Session, Workspace
+from audioarchive.storage import published_paths
 from audioarchive.validation import format_time
 
 Status = Literal["upcoming", "recorded", "built", "published"]
@@ -43,6 +44,9 @@ def session_status(workspace: Workspace, session: Session, record: EpisodeRecord
         return "upcoming"
     if record is None or not all((workspace.paths.feed / m.path).is_file() for m in record.media):
         return "recorded"
+    published = published_paths(workspace)  # None without [storage]: feed/ is the public tree
+    if published and all(published.get(m.path) == m.sha256 for m in record.media):
+        return "published"
     return "built"
 
 

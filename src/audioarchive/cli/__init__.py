@@ -20,6 +20,7 @@ from audioarchive.cli.ingest import ingest_command
 from audioarchive.cli.init import init_command
 from audioarchive.cli.serve import serve_command
 from audioarchive.cli.validate import validate_command
+from audioarchive.cli.verify import verify_command
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -63,6 +64,7 @@ for command in (
     list_command,
     show_command,
     serve_command,
+    verify_command,
 ):
     cli.add_command(command)
 

@@ -158,6 +158,7 @@ def run_seaweedfs(root: Path, *, timeout: float = 60) -> Iterator[S3Server]:
         f"-admin.port.grpc={admin + 10000}",
         "-admin.ui=false",
         "-webdav=false",
+        "-volume.preStopSeconds=0",
     ]
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -175,7 +176,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(timeout=15)
+            proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from audioarchive.errors import AudioArchiveError
+from audioarchive.errors import AudioArchiveError, StorageError
 from audioarchive.storage.plan import Change, LocalFile, ObjectHeaders
 
 if TYPE_CHECKING:
@@ -78,61 +78,93 @@ def send_files(
     allow_multipart: bool = True,
 ) -> int:
     """Send the local file of each change to its key; return the bytes sent."""
-    target = bucket.target
     total = sum(c.size for c in changes)
-    counter = _Counter()
-    jobs: dict[Future[str], _Job] = {}
-    multiparts: list[_Multipart] = []
-    pool = ThreadPoolExecutor(max_workers=target.concurrency, thread_name_prefix="upload")
+    sender = _Sender(bucket, on_sent, allow_multipart=allow_multipart)
     try:
         for change in changes:
-            file = change.local
-            if file is None:
-                continue
-            headers = headers_for(file)
-            log.debug("storage: sending %s (%d bytes, %s)", change.key, file.size, change.reason)
-            if not (allow_multipart and target.uses_multipart(file.size)):
-                future = pool.submit(bucket.put_file, change.key, file.path, headers, counter.add)
-                jobs[future] = _Job(change)
-                continue
-            upload_id = bucket.start_multipart(change.key, headers)
-            ranges = part_ranges(file.size, target.part_size_for(file.size))
-            upload = _Multipart(change, upload_id, [""] * len(ranges), len(ranges))
-            multiparts.append(upload)
-            for number, offset, length in ranges:
-                future = pool.submit(
-                    _send_part, bucket, change.key, upload_id, file.path, number, offset, length,
-                    counter.add,
-                )  # fmt: skip
-                jobs[future] = _Job(change, upload, number)
-        while jobs:
-            done, _ = wait(list(jobs), timeout=0.2, return_when=FIRST_COMPLETED)
+            if change.local is not None:
+                sender.submit(change, headers_for(change.local))
+        while sender.jobs:
+            sender.collect()
             if on_progress is not None:
-                on_progress(min(counter.value, total), total)
-            for future in done:
-                job = jobs.pop(future)
-                etag = future.result()
-                if job.multipart is None:
-                    on_sent(job.change, etag)
-                    continue
-                upload = job.multipart
-                upload.etags[job.number - 1] = etag
-                upload.remaining -= 1
-                if upload.remaining == 0:
-                    key, upload_id = upload.change.key, upload.upload_id
-                    final = bucket.finish_multipart(key, upload_id, upload.etags)
-                    upload.done = True
-                    on_sent(upload.change, final)
+                on_progress(min(sender.counter.value, total), total)
     except BaseException:
-        for future in jobs:
-            future.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
-        _abort(bucket, [u for u in multiparts if not u.done])
+        sender.cancel()
         raise
-    pool.shutdown(wait=True)
+    sender.pool.shutdown(wait=True)
     if on_progress is not None:
         on_progress(total, total)
     return total
+
+
+class _Sender:
+    """The pool, the pending jobs and the multipart uploads of one :func:`send_files`."""
+
+    def __init__(self, bucket: Bucket, on_sent: SentCallback, *, allow_multipart: bool) -> None:
+        self.bucket = bucket
+        self.target = bucket.target
+        self.on_sent = on_sent
+        self.allow_multipart = allow_multipart
+        self.counter = _Counter()
+        self.jobs: dict[Future[str], _Job] = {}
+        self.multiparts: list[_Multipart] = []
+        self.pool = ThreadPoolExecutor(
+            max_workers=self.target.concurrency, thread_name_prefix="upload"
+        )
+
+    def submit(self, change: Change, headers: ObjectHeaders) -> None:
+        file = change.local
+        if file is None:
+            return
+        log.debug("storage: sending %s (%d bytes, %s)", change.key, file.size, change.reason)
+        if not (self.allow_multipart and self.target.uses_multipart(file.size)):
+            future = self.pool.submit(
+                self.bucket.put_file, change.key, file.path, headers, self.counter.add
+            )
+            self.jobs[future] = _Job(change)
+            return
+        part_size = self.target.part_size_for(file.size)
+        ranges = part_ranges(file.size, part_size)
+        if len(ranges) > self.target.max_parts:
+            raise StorageError(
+                f"storage: {file.path} is too large for this provider ({len(ranges)} parts "
+                f"of {part_size} bytes; at most {self.target.max_parts} parts)",
+                bucket=self.target.bucket,
+                key=change.key,
+            )
+        upload_id = self.bucket.start_multipart(change.key, headers)
+        upload = _Multipart(change, upload_id, [""] * len(ranges), len(ranges))
+        self.multiparts.append(upload)
+        for number, offset, length in ranges:
+            future = self.pool.submit(
+                _send_part, self.bucket, change.key, upload_id, file.path, number, offset,
+                length, self.counter.add,
+            )  # fmt: skip
+            self.jobs[future] = _Job(change, upload, number)
+
+    def collect(self) -> None:
+        """Wait a little for jobs to end; record them, completing finished multipart uploads."""
+        done, _ = wait(list(self.jobs), timeout=0.2, return_when=FIRST_COMPLETED)
+        for future in done:
+            job = self.jobs.pop(future)
+            etag = future.result()
+            upload = job.multipart
+            if upload is None:
+                self.on_sent(job.change, etag)
+                continue
+            upload.etags[job.number - 1] = etag
+            upload.remaining -= 1
+            if upload.remaining == 0:
+                key, upload_id = upload.change.key, upload.upload_id
+                final = self.bucket.finish_multipart(key, upload_id, upload.etags)
+                upload.done = True
+                self.on_sent(upload.change, final)
+
+    def cancel(self) -> None:
+        for future in self.jobs:
+            future.cancel()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        _abort(self.bucket, [u for u in self.multiparts if not u.done])
 
 
 def _send_part(

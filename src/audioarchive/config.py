@@ -135,6 +135,7 @@ class StorageSettings:
     addressing_style: str | None = None  # None: the provider's preset
     concurrency: int = 4
     timeout: float = 20.0  # seconds, per connection attempt and per read
+    profile: str | None = None  # a profile of ~/.aws/credentials and ~/.aws/config
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "addressing_style",
         "concurrency",
         "timeout",
+        "profile",
     ),
     "archive_storage": (
         "url",
@@ -185,6 +187,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "addressing_style",
         "concurrency",
         "timeout",
+        "profile",
     ),
     "tools": ("ffmpeg", "ffprobe"),
 }
@@ -328,6 +331,7 @@ def _read_storage(reader: FieldReader | None) -> StorageSettings | None:
     addressing_style = reader.choice("addressing_style", ADDRESSING_STYLES)
     concurrency = reader.integer("concurrency", minimum=1, maximum=32)
     timeout = reader.number("timeout", minimum=1, maximum=600)
+    profile = reader.text("profile")
     if url is None:
         return None
     parts = urlsplit(url)
@@ -346,6 +350,7 @@ def _read_storage(reader: FieldReader | None) -> StorageSettings | None:
         addressing_style=addressing_style,
         concurrency=_or(concurrency, StorageSettings.concurrency),
         timeout=float(_or(timeout, StorageSettings.timeout)),
+        profile=profile,
     )
 
 

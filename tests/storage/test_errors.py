@@ -177,3 +177,24 @@ def test_the_access_key_id_is_not_in_the_manifest_either(
             data = path.read_bytes()
             assert ACCESS_KEY.encode() not in data
             assert SECRET_KEY.encode() not in data
+
+
+def test_credentials_from_a_profile(
+    s3_ws: Ws, seaweedfs: S3Server, monkeypatch: pytest.MonkeyPatch, prefix: str, tmp_path: Path
+) -> None:
+    credentials = tmp_path / "credentials"
+    credentials.write_text(
+        f"[podcast]\naws_access_key_id = {ACCESS_KEY}\naws_secret_access_key = {SECRET_KEY}\n"
+    )
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", WRONG_SECRET)  # ignored: the profile is named
+    toml = storage_toml(seaweedfs, prefix, extra='profile = "podcast"\n')
+    (s3_ws.root / "audioarchive.toml").write_text(toml)
+    assert s3_ws.run("publish").exit_code == 0
+    assert keys(seaweedfs, prefix)
+
+    (s3_ws.root / "audioarchive.toml").write_text(toml.replace('"podcast"', '"nowhere"'))
+    run = run_publish(s3_ws)
+    assert run.code == 3
+    assert 'the AWS profile "nowhere" (storage.profile) is in neither' in run.stderr
+    assert_no_secret(run)

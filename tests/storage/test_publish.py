@@ -298,3 +298,16 @@ def test_the_manifest_records_what_is_where(s3_ws: Ws, seaweedfs: S3Server, pref
         assert entry.key == f"{prefix}/{relpath}"
         assert entry.sha256 == sha256_file(tree[relpath])
         assert entry.verified == (relpath.endswith((".mp3", ".png")))
+
+
+def test_a_tree_without_any_episode_does_not_empty_the_podcast(
+    s3_ws: Ws, seaweedfs: S3Server, prefix: str
+) -> None:
+    assert s3_ws.run("publish").exit_code == 0
+    before = keys(seaweedfs, prefix)
+    shutil.rmtree(s3_ws.root / "recordings")  # say, a new computer without the recordings
+    (s3_ws.root / "recordings").mkdir()
+    result = s3_ws.run("publish")
+    assert result.exit_code == 2
+    assert "publishing would remove every published episode (3 audio files)" in result.output
+    assert keys(seaweedfs, prefix) == before

@@ -19,7 +19,7 @@ from audioarchive.errors import ExitCode
 from audioarchive.pipeline import BuildReport, PublishReport
 from audioarchive.pipeline import build as run_build
 from audioarchive.pipeline import publish as run_publish
-from audioarchive.storage import human_size
+from audioarchive.storage import UploadReport, human_size
 
 _VERBS = {
     "built": "built",
@@ -85,7 +85,7 @@ def publish_command(app: App, force: bool, dry_run: bool, as_json: bool) -> None
     workspace = app.workspace()
     report = run_publish(workspace, dry_run=dry_run, force=force, progress=app.progress)
     app.progress.clear()
-    _print_publish(report, as_json)
+    _print_publish(report, as_json, quiet=app.quiet)
     if report.build.failed:
         raise click.exceptions.Exit(int(ExitCode.EPISODE_FAILED))
 
@@ -168,7 +168,7 @@ def publish_summary(report: PublishReport) -> dict[str, Any]:
     return data
 
 
-def _print_publish(report: PublishReport, as_json: bool) -> None:
+def _print_publish(report: PublishReport, as_json: bool, *, quiet: bool = False) -> None:
     if as_json:
         echo_json(publish_summary(report))
         return
@@ -182,13 +182,18 @@ def _print_publish(report: PublishReport, as_json: bool) -> None:
             size = f"  {human_size(change.size)}" if change.action in ("upload", "replace") else ""
             reason = f"  ({change.reason})" if change.reason else ""
             click.echo(f"{verb:<17} {change.url}{size}{reason}")
-        sent = upload.of("upload", "replace")
-        click.echo(
-            f"{'would send' if report.dry_run else 'sent'} {len(sent)} object(s) "
-            f"({human_size(sum(c.size for c in sent))}), "
-            f"{'would remove' if report.dry_run else 'removed'} {len(upload.of('delete'))}, "
-            f"{upload.unchanged} unchanged; {upload.requests} request(s) in {upload.seconds:.1f} s",
-            err=True,
-        )
+        if not quiet:
+            _print_storage_summary(report, upload)
     click.echo(f"published to: {report.target}")
     click.echo(f"feed URL: {report.feed_url}")
+
+
+def _print_storage_summary(report: PublishReport, upload: UploadReport) -> None:
+    sent = upload.of("upload", "replace")
+    click.echo(
+        f"{'would send' if report.dry_run else 'sent'} {len(sent)} object(s) "
+        f"({human_size(sum(c.size for c in sent))}), "
+        f"{'would remove' if report.dry_run else 'removed'} {len(upload.of('delete'))}, "
+        f"{upload.unchanged} unchanged; {upload.requests} request(s) in {upload.seconds:.1f} s",
+        err=True,
+    )

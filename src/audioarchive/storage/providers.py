@@ -160,6 +160,7 @@ class Target:
     timeout: float
     public: bool  # the public tree (feed/): Cache-Control, public check; else private masters
     public_hint: str = ""
+    profile: str | None = None  # the AWS profile whose credentials to use
     multipart_threshold: int = MULTIPART_THRESHOLD
     part_size: int = PART_SIZE
 
@@ -242,4 +243,5 @@ def resolve_target(settings: StorageSettings, section: Section) -> Target:
         timeout=settings.timeout,
         public=public,
         public_hint=preset.public_hint,
+        profile=settings.profile,
     )

@@ -28,7 +28,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from audioarchive.config import CONFIG_FILE, DEFAULT_BASE_URL, Settings
-from audioarchive.errors import AudioArchiveError, ConfigError, Problem, StorageError
+from audioarchive.errors import (
+    AudioArchiveError,
+    ConfigError,
+    InputError,
+    Problem,
+    StorageError,
+)
+from audioarchive.mediatypes import media_type
 from audioarchive.session import Workspace
 from audioarchive.storage.manifest import (
     Manifest,
@@ -196,7 +203,7 @@ def open_buckets(target: Target) -> tuple[Bucket, Bucket]:
     """
     from audioarchive.storage.s3 import Bucket, new_session  # noqa: PLC0415
 
-    session = new_session()
+    session = new_session(target)
     return Bucket(target, preflight=True, session=session), Bucket(target, session=session)
 
 
@@ -284,6 +291,8 @@ def _plan(job: _Job, *, force: bool) -> None:
     )
     head: Callable[[str], RemoteHead | None] = _probe(job).head
     job.changes = resolve_checks(changes, head)
+    if job.target.public:
+        _check_tree(job)
     counts: dict[str, int] = {}
     for change in job.changes:
         counts[change.action] = counts.get(change.action, 0) + 1
@@ -292,6 +301,26 @@ def _plan(job: _Job, *, force: bool) -> None:
         job.target.url,
         ", ".join(f"{n} {a}" for a, n in sorted(counts.items())) or "nothing",
     )
+
+
+def _check_tree(job: _Job) -> None:
+    """Refuse a tree that would empty the published podcast: most likely a machine without
+    the recordings (nothing built), not a wish to remove every episode."""
+    if "feed.xml" not in job.local:
+        raise InputError(
+            f"{job.root.name}/feed.xml is missing: there is nothing to publish",
+            hint="run 'audioarchive build' first",
+        )
+    audio = [f for f in job.local.values() if f.content_type.startswith("audio/")]
+    deleted = (c for c in job.changes if c.action == "delete")
+    removed = [c for c in deleted if media_type(c.relpath).startswith("audio/")]
+    if removed and not audio:
+        raise InputError(
+            f"publishing would remove every published episode ({len(removed)} audio files) "
+            f"from {job.target.url}, and send none: are the recordings on this computer?",
+            hint="'audioarchive list' shows which sessions have recordings; to take the whole "
+            "podcast down, delete the objects with your provider's tools",
+        )
 
 
 # --- running --------------------------------------------------------------------------------

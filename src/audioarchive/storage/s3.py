@@ -303,9 +303,16 @@ class Bucket:
         self.client.close()
 
 
-def new_session() -> boto3.session.Session:
-    """One per run: clients made from the same session share its parsed service models."""
-    return boto3.session.Session()
+def new_session(target: Target) -> boto3.session.Session:
+    """One per target and run: its clients share the parsed service models.
+
+    With ``profile``, the credentials come from that profile of the AWS files (and
+    boto3 then ignores ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``).
+    """
+    try:
+        return boto3.session.Session(profile_name=target.profile)
+    except botocore.exceptions.BotoCoreError as err:
+        raise _unavailable(target, err) from err
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -320,6 +327,12 @@ def _code(err: botocore.exceptions.ClientError) -> tuple[str, str]:
 
 def _unavailable(target: Target, err: Exception) -> StorageUnavailableError:
     where = f"{target.url} at {target.endpoint_url or 'AWS ' + target.region}"
+    if isinstance(err, botocore.exceptions.ProfileNotFound):
+        return StorageUnavailableError(
+            f'storage: the AWS profile "{target.profile}" ({target.section}.profile) is in '
+            "neither ~/.aws/credentials nor ~/.aws/config",
+            hint="add it there (aws configure --profile NAME), or fix the profile's name",
+        )
     if isinstance(err, _CREDENTIAL_ERRORS):
         return StorageUnavailableError(
             f"storage: no usable credentials for {where} ({type(err).__name__})",

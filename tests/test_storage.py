@@ -6,9 +6,11 @@ import fcntl
 import io
 import logging
 import os
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import boto3
 import botocore.exceptions
 import pytest
 from hypothesis import given
@@ -394,17 +396,17 @@ def test_the_filter_rewrites_log_records() -> None:
 # --- the S3 backend without a server ----------------------------------------------------------
 
 
-@pytest.fixture
-def bucket(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Bucket:
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDUNITTEST")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "unit-test-secret")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+@pytest.fixture(scope="module")
+def bucket() -> Iterator[Bucket]:
+    """A client that never sends anything here; its credentials are given, not looked up."""
+    session = boto3.session.Session(
+        aws_access_key_id="AKIDUNITTEST",
+        aws_secret_access_key="unit-test-secret",  # noqa: S106 (a test value)
+    )
     target = resolve_target(settings(endpoint_url="http://127.0.0.1:9"), "storage")
-    return Bucket(target)
+    client = Bucket(target, session=session)
+    yield client
+    client.close()
 
 
 def client_error(code: str, message: str = "", status: int = 400) -> Exception:
@@ -443,7 +445,6 @@ def test_botocore_errors_become_ours(
     assert text in ours.message
     expected = ExitCode.ENVIRONMENT if kind is StorageUnavailableError else ExitCode.EPISODE_FAILED
     assert ours.exit_code == expected
-    bucket.close()
 
 
 def test_counting_reader_counts_what_is_sent_once() -> None:

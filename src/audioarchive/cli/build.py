@@ -180,11 +180,11 @@ def _print_publish(report: PublishReport, as_json: bool, *, quiet: bool = False)
                 continue
             verb = _PUBLISH_VERBS[change.action][1 if report.dry_run else 0]
             size = f"  {human_size(change.size)}" if change.action in ("upload", "replace") else ""
-            reason = f"  ({change.reason})" if change.reason else ""
+            reason = f"  ({change.reason})" if change.reason not in ("", "new") else ""
             click.echo(f"{verb:<17} {change.url}{size}{reason}")
         if not quiet:
             _print_storage_summary(report, upload)
-    click.echo(f"published to: {report.target}")
+    click.echo(f"{'would publish' if report.dry_run else 'published'} to: {report.target}")
     click.echo(f"feed URL: {report.feed_url}")
 
 

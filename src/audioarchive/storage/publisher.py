@@ -69,6 +69,14 @@ log = logging.getLogger(__name__)
 PhaseProgress = Callable[[str, float], None]
 ReportAction = Literal["upload", "replace", "adopt", "delete", "keep"]
 _SAVE_EVERY = 2.0  # seconds between manifest saves while sending
+_PLAN_WORDS = {
+    "upload": "new",
+    "replace": "changed",
+    "adopt": "already there",
+    "unchanged": "unchanged",
+    "delete": "to remove",
+    "keep": "left alone",
+}
 
 
 @dataclass(frozen=True)
@@ -182,7 +190,7 @@ class Connection:
     ) -> UploadReport:
         started = time.monotonic() - self.preflight_seconds  # the time spent, build excluded
         for job in self.jobs:
-            _plan(job, force=force)
+            _plan(job, force=force, dry_run=dry_run)
         if not dry_run:
             for job in self.jobs:
                 _run(job, progress or (lambda _label, _fraction: None))
@@ -279,7 +287,7 @@ def _check_private(settings: Settings, archive: Target) -> None:
 # --- planning -------------------------------------------------------------------------------
 
 
-def _plan(job: _Job, *, force: bool) -> None:
+def _plan(job: _Job, *, force: bool, dry_run: bool = False) -> None:
     job.local = scan_tree(job.root, job.manifest.hashes, public=job.target.public)
     changes = plan_changes(
         job.local,
@@ -292,15 +300,15 @@ def _plan(job: _Job, *, force: bool) -> None:
     head: Callable[[str], RemoteHead | None] = _probe(job).head
     job.changes = resolve_checks(changes, head)
     if job.target.public:
-        _check_tree(job)
-    counts: dict[str, int] = {}
-    for change in job.changes:
-        counts[change.action] = counts.get(change.action, 0) + 1
-    log.info(
-        "storage: %s: %s",
-        job.target.url,
-        ", ".join(f"{n} {a}" for a, n in sorted(counts.items())) or "nothing",
-    )
+        try:
+            _check_tree(job)
+        except InputError as err:
+            if not dry_run:
+                raise
+            log.warning("%s (%s)", err.message, err.hint)
+    counts = {a: sum(1 for c in job.changes if c.action == a) for a in _PLAN_WORDS}
+    summary = ", ".join(f"{n} {_PLAN_WORDS[a]}" for a, n in counts.items() if n)
+    log.info("storage: %s: %s", job.target.url, summary or "empty")
 
 
 def _check_tree(job: _Job) -> None:
@@ -373,7 +381,7 @@ def _send(
         return
     acl = job.target.acl
     total = sum(c.size for c in changes)
-    log.info("storage: sending %d %s file(s), %s", len(changes), label, human_size(total))
+    log.info("storage: sending %s: %d file(s), %s", label, len(changes), human_size(total))
 
     def sent(change: Change, etag: str) -> None:
         _record(job, change, etag)
@@ -420,7 +428,7 @@ def _verify(job: _Job, files: list[LocalFile]) -> None:
     """HEAD each object, and GET a byte range of its public URL; raise before the feed if wrong."""
     if not files:
         return
-    log.info("storage: verifying %d object(s)", len(files))
+    log.info("storage: verifying %d object(s) (HEAD, and a byte range of public ones)", len(files))
     with ThreadPoolExecutor(max_workers=job.target.concurrency) as pool:
         problems = [p for p in pool.map(lambda f: _check_object(job, f), files) if p]
     if problems:

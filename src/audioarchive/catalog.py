@@ -25,6 +25,7 @@ from audioarchive.config import SiteSettings
 from audioarchive.episode import Episode, EpisodeRecord, Publication, load_record, public_chapters
 from audioarchive.errors import InputError
 from audioarchive.session import Person, Session, Show, Venue, Workspace
+from audioarchive.storage import published_paths
 from audioarchive.tags import license_url
 from audioarchive.text import fold, markdown_to_text
 from audioarchive.transcript import TranscriptSyntaxError, read_transcript
@@ -84,8 +85,15 @@ def published_ids(workspace: Workspace) -> frozenset[str]:
     ``feed/`` is the published tree, but nothing says it is served anywhere, so a
     built episode stays "built".
     """
-    del workspace
-    return frozenset()
+    published = published_paths(workspace)
+    if not published:
+        return frozenset()
+    ids = set()
+    for session in workspace.episodes:
+        record = load_record(workspace.paths.state, session.id)
+        if record and all(published.get(m.path) == m.sha256 for m in record.media):
+            ids.add(session.id)
+    return frozenset(ids)
 
 
 def session_status(

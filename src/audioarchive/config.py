@@ -35,6 +35,8 @@ PROVIDERS = (
     "seaweedfs",
     "generic",
 )
+ACLS = ("public-read", "none")
+ADDRESSING_STYLES = ("path", "virtual")
 EXTRA_FORMATS = ("opus",)
 _BITRATE = re.compile(r"^(\d{2,3})k$")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -131,6 +133,11 @@ class StorageSettings:
     region: str | None = None
     provider: str = "generic"
     public_url: str | None = None
+    acl: str | None = None  # None: the provider's preset
+    addressing_style: str | None = None  # None: the provider's preset
+    concurrency: int = 4
+    timeout: float = 20.0  # seconds, per connection attempt and per read
+    profile: str | None = None  # a profile of ~/.aws/credentials and ~/.aws/config
 
 
 @dataclass(frozen=True)
@@ -162,8 +169,28 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "opus_bitrate",
         "levelling",
     ),
-    "storage": ("url", "endpoint_url", "region", "provider", "public_url"),
-    "archive_storage": ("url", "endpoint_url", "region", "provider"),
+    "storage": (
+        "url",
+        "endpoint_url",
+        "region",
+        "provider",
+        "public_url",
+        "acl",
+        "addressing_style",
+        "concurrency",
+        "timeout",
+        "profile",
+    ),
+    "archive_storage": (
+        "url",
+        "endpoint_url",
+        "region",
+        "provider",
+        "addressing_style",
+        "concurrency",
+        "timeout",
+        "profile",
+    ),
     "tools": ("ffmpeg", "ffprobe"),
 }
 
@@ -309,6 +336,11 @@ def _read_storage(reader: FieldReader | None) -> StorageSettings | None:
     endpoint = reader.url("endpoint_url")
     region = reader.text("region")
     public_url = reader.url("public_url") if section == "storage" else None
+    acl = reader.choice("acl", ACLS) if section == "storage" else None
+    addressing_style = reader.choice("addressing_style", ADDRESSING_STYLES)
+    concurrency = reader.integer("concurrency", minimum=1, maximum=32)
+    timeout = reader.number("timeout", minimum=1, maximum=600)
+    profile = reader.text("profile")
     if url is None:
         return None
     parts = urlsplit(url)
@@ -323,6 +355,11 @@ def _read_storage(reader: FieldReader | None) -> StorageSettings | None:
         region=region,
         provider=provider,
         public_url=public_url,
+        acl=acl,
+        addressing_style=addressing_style,
+        concurrency=_or(concurrency, StorageSettings.concurrency),
+        timeout=float(_or(timeout, StorageSettings.timeout)),
+        profile=profile,
     )
 
 

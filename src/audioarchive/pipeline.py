@@ -13,6 +13,7 @@ import json
 import logging
 import shutil
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -41,7 +42,8 @@ from audioarchive.recordings import probe_recordings
 from audioarchive.session import Session, Workspace
 from audioarchive.sidecar import render_archive_files
 from audioarchive.site import render_site
-from audioarchive.storage import publish_tree
+from audioarchive.storage import UploadReport
+from audioarchive.storage import connect as connect_storage
 from audioarchive.tags import TagSet, episode_tags, master_tags, write_tags
 from audioarchive.text import sha256_bytes, sha256_file
 from audioarchive.timeline import Timeline
@@ -528,9 +530,10 @@ class PublishReport:
     build: BuildReport
     target: str  # where the public tree now is
     feed_url: str
-    uploaded: tuple[str, ...] = ()
+    uploaded: tuple[str, ...] = ()  # s3:// URLs sent (or that would be, with dry_run)
     deleted: tuple[str, ...] = ()
     dry_run: bool = False
+    upload: UploadReport | None = None  # None without [storage]
 
 
 def publish(
@@ -540,24 +543,40 @@ def publish(
     force: bool = False,
     progress: ProgressCallback | None = None,
 ) -> PublishReport:
-    """Build, then upload what changed to the configured storage (none: ``feed/`` is the tree)."""
-    report = build(workspace, force=force, dry_run=dry_run, progress=progress)
+    """Build, then upload what changed to the configured storage (none: ``feed/`` is the tree).
+
+    The workspace lock is held across the build and the upload, so that no other
+    build or publish changes ``feed/`` while it is being sent.
+    """
     settings = workspace.settings
-    if settings.storage is None:
+    if settings.storage is None and settings.archive_storage is None:
+        report = build(workspace, force=force, dry_run=dry_run, progress=progress)
         return PublishReport(
             build=report,
             target=workspace.paths.rel(workspace.paths.feed) + "/",
             feed_url=settings.site.feed_url,
             dry_run=dry_run,
         )
-    upload = publish_tree(workspace, settings.storage, dry_run=dry_run)
+    notify = progress or (lambda _e: None)
+    with (
+        workspace_lock(workspace.paths.state, "publish") if not dry_run else nullcontext(),
+        connect_storage(workspace) as storage,  # bad settings: exit 2; unreachable: exit 3
+    ):
+        report = build(workspace, force=force, dry_run=dry_run, progress=progress)
+        upload = storage.publish(
+            dry_run=dry_run,
+            force=force,
+            progress=lambda label, fraction: notify(ProgressEvent("upload", label, fraction)),
+        )
+    local = workspace.paths.rel(workspace.paths.feed) + "/"
     return PublishReport(
         build=report,
-        target=settings.storage.url,
+        target=settings.storage.url if settings.storage else local,
         feed_url=settings.site.feed_url,
         uploaded=upload.uploaded,
         deleted=upload.deleted,
         dry_run=dry_run,
+        upload=upload,
     )
 
 

@@ -67,6 +67,7 @@ for command in (
     tags_command,
     verify_command,
     serve_command,
+    verify_command,
 ):
     cli.add_command(command)
 

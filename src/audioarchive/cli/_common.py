@@ -21,6 +21,7 @@ from audioarchive.config import Settings, load_settings
 from audioarchive.errors import AudioArchiveError, ExitCode
 from audioarchive.pipeline import ProgressEvent
 from audioarchive.session import Workspace, load_workspace
+from audioarchive.storage.redact import RedactingFilter
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("audioarchive")
@@ -200,9 +201,21 @@ def setup_logging(app: App) -> None:
     root.propagate = False
     if app.verbose > 1:
         logging.getLogger().setLevel(logging.DEBUG)
-    # third-party libraries stay quiet unless asked twice (-vv); they never see credentials logged
+    # third-party libraries stay quiet unless asked three times (-vvv): then botocore's wire
+    # log is shown, through a filter that blanks key ids, signatures and session tokens
     for name in ("botocore", "boto3", "urllib3", "s3transfer"):
         logging.getLogger(name).setLevel(logging.DEBUG if app.verbose > 2 else logging.WARNING)
+    top = logging.getLogger()
+    top.handlers[:] = [h for h in top.handlers if not isinstance(h, _WireHandler)]
+    if app.verbose > 2:
+        wire = _WireHandler(app)
+        wire.setFormatter(_Formatter("%(name)s: %(message)s"))
+        wire.addFilter(RedactingFilter())
+        top.addHandler(wire)
+
+
+class _WireHandler(_ProgressAwareHandler):
+    """Third-party debug logs (-vvv), secrets blanked."""
 
 
 def no_color() -> bool:

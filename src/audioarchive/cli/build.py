@@ -19,6 +19,7 @@ from audioarchive.errors import ExitCode
 from audioarchive.pipeline import BuildReport, PublishReport
 from audioarchive.pipeline import build as run_build
 from audioarchive.pipeline import publish as run_publish
+from audioarchive.storage import UploadReport, human_size
 
 _VERBS = {
     "built": "built",
@@ -68,8 +69,13 @@ def publish_command(app: App, force: bool, dry_run: bool, as_json: bool) -> None
     """Build, then upload what changed to the configured storage.
 
     Without [storage] in audioarchive.toml, feed/ itself is the published tree.
-    Media go first and are verified, the feed last, so listeners never see a
-    feed that points at a missing file.
+    With it, feed/ goes to the bucket: media first, then verified (HEAD and a
+    byte-range GET on the public URL), then pages, then the feed; what is no
+    longer published is removed last, so listeners never see a feed that points
+    at a missing file. Unchanged objects are not sent again. Masters go to
+    [archive_storage] when it is set. --dry-run lists what would be sent, changed
+    and removed; --force rebuilds and re-sends everything. Credentials come from
+    AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE (never the config file).
 
     \b
     Example:
@@ -79,7 +85,7 @@ def publish_command(app: App, force: bool, dry_run: bool, as_json: bool) -> None
     workspace = app.workspace()
     report = run_publish(workspace, dry_run=dry_run, force=force, progress=app.progress)
     app.progress.clear()
-    _print_publish(report, as_json)
+    _print_publish(report, as_json, quiet=app.quiet)
     if report.build.failed:
         raise click.exceptions.Exit(int(ExitCode.EPISODE_FAILED))
 
@@ -122,21 +128,72 @@ def _print_build(report: BuildReport, as_json: bool) -> None:
         click.echo(f"pages: {report.index}")
 
 
-def _print_publish(report: PublishReport, as_json: bool) -> None:
+_PUBLISH_VERBS = {
+    "upload": ("sent", "would send"),
+    "replace": ("changed", "would change"),
+    "delete": ("removed", "would remove"),
+    "adopt": ("recorded", "would record"),
+    "keep": ("left alone", "would leave alone"),
+}
+
+
+def publish_summary(report: PublishReport) -> dict[str, Any]:
+    data = build_summary(report.build)
+    data.update(
+        target=report.target,
+        feed_url=report.feed_url,
+        uploaded=list(report.uploaded),
+        deleted=list(report.deleted),
+    )
+    upload = report.upload
+    if upload is not None:
+        data["storage"] = {
+            "changes": [
+                {
+                    "target": c.target,
+                    "url": c.url,
+                    "path": c.relpath,
+                    "action": c.action,
+                    "size": c.size,
+                    "reason": c.reason,
+                }
+                for c in upload.changes
+            ],
+            "unchanged": upload.unchanged,
+            "bytes_sent": upload.bytes_sent,
+            "requests": upload.requests,
+            "seconds": upload.seconds,
+            "cleaned_uploads": upload.cleaned_uploads,
+        }
+    return data
+
+
+def _print_publish(report: PublishReport, as_json: bool, *, quiet: bool = False) -> None:
     if as_json:
-        data = build_summary(report.build)
-        data.update(
-            target=report.target,
-            feed_url=report.feed_url,
-            uploaded=list(report.uploaded),
-            deleted=list(report.deleted),
-        )
-        echo_json(data)
+        echo_json(publish_summary(report))
         return
     _print_build(report.build, as_json=False)
-    for key in report.uploaded:
-        click.echo(f"{'would upload' if report.dry_run else 'uploaded'} {key}")
-    for key in report.deleted:
-        click.echo(f"{'would delete' if report.dry_run else 'deleted'} {key}")
-    click.echo(f"published to: {report.target}")
+    upload = report.upload
+    if upload is not None:
+        for change in upload.changes:
+            if change.action == "keep" and not report.dry_run:
+                continue
+            verb = _PUBLISH_VERBS[change.action][1 if report.dry_run else 0]
+            size = f"  {human_size(change.size)}" if change.action in ("upload", "replace") else ""
+            reason = f"  ({change.reason})" if change.reason not in ("", "new") else ""
+            click.echo(f"{verb:<17} {change.url}{size}{reason}")
+        if not quiet:
+            _print_storage_summary(report, upload)
+    click.echo(f"{'would publish' if report.dry_run else 'published'} to: {report.target}")
     click.echo(f"feed URL: {report.feed_url}")
+
+
+def _print_storage_summary(report: PublishReport, upload: UploadReport) -> None:
+    sent = upload.of("upload", "replace")
+    click.echo(
+        f"{'would send' if report.dry_run else 'sent'} {len(sent)} object(s) "
+        f"({human_size(sum(c.size for c in sent))}), "
+        f"{'would remove' if report.dry_run else 'removed'} {len(upload.of('delete'))}, "
+        f"{upload.unchanged} unchanged; {upload.requests} request(s) in {upload.seconds:.1f} s",
+        err=True,
+    )

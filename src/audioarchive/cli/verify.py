@@ -1,6 +1,8 @@
-"""``verify``."""
+"""``verify``: fixity checks, local (default) and remote (``--remote``, ``--deep``)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import click
 
@@ -8,28 +10,47 @@ from audioarchive.cli._common import App, echo_json, handle_errors, json_option,
 from audioarchive.errors import ExitCode
 from audioarchive.fixity import VerifyReport, verify_local
 from audioarchive.pipeline import ProgressEvent
+from audioarchive.storage import PhaseProgress, RemoteVerifyReport, human_size, verify_remote
 
 _STATUS = {"changed": "CHANGED", "missing": "MISSING", "untracked": "untracked", "ok": "ok"}
 
 
 @click.command("verify")
+@click.option(
+    "--remote",
+    is_flag=True,
+    help="Check storage instead: compare the objects with the publish manifest (presence, "
+    "size, ETag, SHA-256 metadata, Content-Type and Cache-Control).",
+)
+@click.option("--deep", is_flag=True, help="With --remote: download every object and re-hash it.")
 @json_option
 @pass_app
 @handle_errors
-def verify_command(app: App, as_json: bool) -> None:
-    """Recompute the checksums of local files and compare them with the recorded ones.
+def verify_command(app: App, remote: bool, deep: bool, as_json: bool) -> None:
+    """Fixity: recompute checksums and compare them with the recorded ones.
 
-    Checks archive/ against archive/manifest-sha256.txt, the media in feed/ against
-    the build records, and the recorder's files against recordings/<id>/SHA256SUMS.
-    Prints one line per file that differs or is missing, and exits 1 if there is
-    any; files in archive/ that the manifest does not list are reported as
-    untracked (a warning). Works even when the metadata no longer validates.
+    By default, checks local files: archive/ against archive/manifest-sha256.txt,
+    the media in feed/ against the build records, and the recorder's files
+    against recordings/<id>/SHA256SUMS; files in archive/ that the manifest does
+    not list are reported as untracked (a warning). With --remote, checks the
+    objects in storage against the publish manifest instead (--deep re-hashes
+    them). Prints one line per file that differs or is missing. Exit 1 when any
+    does, 3 when storage cannot be reached or refuses the credentials.
 
     \b
     Example:
         audioarchive verify
-        audioarchive verify --json
+        audioarchive verify --remote --deep
     """
+    if deep and not remote:
+        raise click.UsageError("--deep goes with --remote")
+    if remote:
+        remote_report = verify_remote(app.workspace(), deep=deep, progress=_progress(app))
+        app.progress.clear()
+        _print_remote(remote_report, as_json)
+        if not remote_report.ok:
+            raise click.exceptions.Exit(int(ExitCode.EPISODE_FAILED))
+        return
     progress = app.progress
     report = verify_local(
         app.settings(), lambda f: progress(ProgressEvent("verify", "checksums", f))
@@ -67,3 +88,42 @@ def _print_report(report: VerifyReport) -> None:
     else:
         failed = len(report.failed) + len(report.problems)
         click.echo(f"{failed} problem(s); {verified} file(s) match their checksums.", err=True)
+
+
+def _progress(app: App) -> PhaseProgress:
+    return lambda label, fraction: app.progress(ProgressEvent("check", label, fraction))
+
+
+def remote_summary(report: RemoteVerifyReport) -> dict[str, Any]:
+    return {
+        "targets": list(report.targets),
+        "checked": report.checked,
+        "deep": report.deep,
+        "problems": [
+            {"target": p.target, "url": p.url, "problem": p.problem} for p in report.problems
+        ],
+        "unknown": list(report.unknown),
+        "bytes_read": report.bytes_read,
+        "requests": report.requests,
+        "seconds": report.seconds,
+    }
+
+
+def _print_remote(report: RemoteVerifyReport, as_json: bool) -> None:
+    if as_json:
+        echo_json(remote_summary(report))
+        return
+    if not report.targets:
+        click.echo("No [storage] or [archive_storage] in audioarchive.toml: nothing to verify.")
+        return
+    for problem in report.problems:
+        click.echo(str(problem))
+    for url in report.unknown:
+        click.echo(f"{url}: not in the manifest (not published from this workspace)", err=True)
+    how = f"re-hashed ({human_size(report.bytes_read)} read)" if report.deep else "compared"
+    verdict = "OK" if report.ok else f"{len(report.problems)} problem(s)"
+    click.echo(
+        f"{verdict}: {report.checked} object(s) {how} in {', '.join(report.targets)}; "
+        f"{report.requests} request(s) in {report.seconds:.1f} s",
+        err=True,
+    )

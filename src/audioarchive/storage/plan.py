@@ -1,0 +1,223 @@
+"""What a publish must do: the local tree, compared with the manifest and the remote listing.
+
+Pure functions over plain data, so that every case is tested without a server.
+An object is unchanged when the manifest says we put exactly these bytes there
+(same SHA-256 and size) and the listing still shows the ETag we got back; when
+the manifest cannot tell (lost, or the object changed behind our back) one HEAD
+compares the object's SHA-256 metadata instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+
+from audioarchive import __version__
+from audioarchive.mediatypes import IMMUTABLE, cache_control, media_type
+from audioarchive.storage.manifest import LocalHash, Manifest, file_identity
+from audioarchive.text import sha256_file
+from audioarchive.writing import TEMP_PREFIX
+
+Phase = Literal["media", "pages", "feed"]
+PHASES: tuple[Phase, ...] = ("media", "pages", "feed")
+Action = Literal[
+    "upload",  # new key
+    "replace",  # the key exists with other bytes or headers
+    "unchanged",
+    "adopt",  # already there with the right bytes, unknown to the manifest: recorded
+    "delete",  # no longer in the tree: removed after the feed
+    "keep",  # not ours (or on the private target): left alone
+    "check",  # needs a HEAD to decide between unchanged/adopt and replace
+    "check_remote",  # a remote-only object unknown to the manifest: ours or not?
+]
+#: Metadata keys (x-amz-meta-*) on every object we put.
+META_SHA256 = "sha256"
+META_MARKER = "audioarchive"
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    relpath: str  # path in the tree (feed/ or archive/), "/"-separated
+    path: Path
+    size: int
+    sha256: str
+    content_type: str
+    cache_control: str | None  # None on the private target
+    phase: Phase
+
+
+@dataclass(frozen=True)
+class RemoteObject:
+    """One line of the bucket listing."""
+
+    key: str
+    size: int
+    etag: str
+
+
+@dataclass(frozen=True)
+class RemoteHead:
+    """What a HEAD of one object says."""
+
+    size: int
+    etag: str
+    content_type: str
+    cache_control: str | None
+    sha256: str | None
+    ours: bool  # carries our marker metadata
+
+
+@dataclass(frozen=True)
+class Change:
+    relpath: str
+    key: str
+    action: Action
+    reason: str = ""
+    local: LocalFile | None = None
+    size: int = 0
+    etag: str = ""  # the remote ETag, when known
+
+    @property
+    def sends(self) -> bool:
+        return self.action in ("upload", "replace")
+
+
+@dataclass(frozen=True)
+class ObjectHeaders:
+    content_type: str
+    cache_control: str | None
+    sha256: str
+    acl: str | None
+
+    def put_args(self) -> dict[str, Any]:
+        args: dict[str, Any] = {
+            "ContentType": self.content_type,
+            "Metadata": {META_SHA256: self.sha256, META_MARKER: __version__},
+        }
+        if self.cache_control:
+            args["CacheControl"] = self.cache_control
+        if self.acl:
+            args["ACL"] = self.acl
+        return args
+
+
+def phase_of(relpath: str) -> Phase:
+    """Content-addressed media and images first, then pages and JSON, the feeds last."""
+    if cache_control(relpath) == IMMUTABLE:
+        return "media"
+    if PurePosixPath(relpath).suffix.lower() == ".xml":
+        return "feed"
+    return "pages"
+
+
+def scan_tree(root: Path, hashes: dict[str, LocalHash], *, public: bool) -> dict[str, LocalFile]:
+    """Every file under ``root`` with its checksum; ``hashes`` is the cache, updated in place."""
+    files: dict[str, LocalFile] = {}
+    if not root.is_dir():
+        hashes.clear()
+        return files
+    seen: set[str] = set()
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or path.name.startswith((TEMP_PREFIX, ".")):
+            continue
+        relpath = path.relative_to(root).as_posix()
+        size, mtime_ns = file_identity(path)
+        cached = hashes.get(relpath)
+        if cached is None or (cached.size, cached.mtime_ns) != (size, mtime_ns):
+            cached = LocalHash(size, mtime_ns, sha256_file(path))
+            hashes[relpath] = cached
+        seen.add(relpath)
+        files[relpath] = LocalFile(
+            relpath=relpath,
+            path=path,
+            size=size,
+            sha256=cached.sha256,
+            content_type=media_type(relpath),
+            cache_control=cache_control(relpath) if public else None,
+            phase=phase_of(relpath),
+        )
+    for stale in set(hashes) - seen:
+        del hashes[stale]
+    return files
+
+
+def plan_changes(
+    local: Mapping[str, LocalFile],
+    manifest: Manifest,
+    remote: Mapping[str, RemoteObject],
+    *,
+    key_of: Callable[[str], str],
+    allow_delete: bool,
+    force: bool = False,
+) -> list[Change]:
+    """Compare; objects that need a HEAD to decide come out as ``check``/``check_remote``."""
+    changes: list[Change] = []
+    for relpath, file in sorted(local.items()):
+        key = key_of(relpath)
+        changes.append(_plan_one(file, key, manifest, remote.get(relpath), force=force))
+    for relpath, obj in sorted(remote.items()):
+        if relpath in local:
+            continue
+        if not allow_delete:
+            changes.append(Change(relpath, obj.key, "keep", "not in the tree", size=obj.size))
+        elif relpath in manifest.objects:
+            changes.append(Change(relpath, obj.key, "delete", "no longer published", size=obj.size))
+        else:
+            changes.append(Change(relpath, obj.key, "check_remote", size=obj.size, etag=obj.etag))
+    return changes
+
+
+def _plan_one(
+    file: LocalFile, key: str, manifest: Manifest, obj: RemoteObject | None, *, force: bool
+) -> Change:
+    def change(action: Action, reason: str) -> Change:
+        return Change(file.relpath, key, action, reason, file, file.size, obj.etag if obj else "")
+
+    if obj is None:
+        return change("upload", "new")
+    if force:
+        return change("replace", "--force")
+    entry = manifest.objects.get(file.relpath)
+    if entry is None or entry.etag != obj.etag or entry.size != obj.size or entry.key != key:
+        return change("check", "not in the manifest" if entry is None else "changed remotely")
+    if entry.sha256 != file.sha256 or entry.size != file.size:
+        return change("replace", "new content")
+    if (entry.content_type, entry.cache_control) != (file.content_type, file.cache_control):
+        return change("replace", "new headers")
+    return change("unchanged", "")
+
+
+def resolve_checks(
+    changes: Iterable[Change], head: Callable[[str], RemoteHead | None]
+) -> list[Change]:
+    """Turn every ``check`` into unchanged/adopt/replace, and ``check_remote`` into delete/keep."""
+    out = []
+    for change in changes:
+        if change.action == "check":
+            out.append(_resolve_local(change, head(change.key)))
+        elif change.action == "check_remote":
+            found = head(change.key)
+            if found is None:
+                continue  # gone meanwhile
+            if found.ours:
+                out.append(replace(change, action="delete", reason="left by an earlier publish"))
+            else:
+                out.append(replace(change, action="keep", reason="not put by audioarchive"))
+        else:
+            out.append(change)
+    return out
+
+
+def _resolve_local(change: Change, found: RemoteHead | None) -> Change:
+    file = change.local
+    if file is None:  # a "check" always has its local file
+        return change
+    if found is None:
+        return replace(change, action="upload", reason="new")
+    if found.sha256 != file.sha256 or found.size != file.size:
+        return replace(change, action="replace", reason="different content", etag=found.etag)
+    if (found.content_type, found.cache_control) != (file.content_type, file.cache_control):
+        return replace(change, action="replace", reason="new headers", etag=found.etag)
+    return replace(change, action="adopt", reason="already there", etag=found.etag)

@@ -12,13 +12,14 @@ help:
 	@echo "make lint    ruff check, ruff format --check, mypy"
 	@echo "make bench   loudness and speed benchmark on a generated one-hour meeting"
 	@echo "make serve   serve the built feed on http://127.0.0.1:8000/"
+	@echo "make screenshots  build the samples, screenshot the pages (desktop, phone) into screenshots/"
 
 setup:
 	@scripts/system-deps.sh required:ffmpeg required:ffprobe optional:espeak-ng
 	@scripts/venv.sh $(VENV) $(PYTHON)
 
 setup-test:
-	@scripts/system-deps.sh required:ffmpeg required:ffprobe optional:espeak-ng
+	@scripts/system-deps.sh required:ffmpeg required:ffprobe optional:espeak-ng optional:chromium
 	@scripts/venv.sh $(VENV) $(PYTHON) test,dev
 
 demo: setup
@@ -37,6 +38,11 @@ lint: setup-test
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/mypy
+
+screenshots: setup-test
+	@$(BIN)/python scripts/make_samples.py .
+	@$(BIN)/audioarchive build
+	@$(BIN)/python scripts/screenshots.py . --out screenshots
 
 serve: demo
 	$(BIN)/audioarchive serve

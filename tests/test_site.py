@@ -13,12 +13,14 @@ import html5lib
 import pytest
 import yaml
 
+from audioarchive import site as site_module
 from audioarchive.episode import Publication
 from audioarchive.errors import SiteError
 from audioarchive.pipeline import collect_publication
 from audioarchive.session import Venue, load_workspace
 from audioarchive.site import (
     CSP,
+    LANGUAGES,
     STRINGS,
     Formatter,
     clock,
@@ -475,3 +477,16 @@ def test_url_helpers() -> None:
     html = str(description_html('![a "b"](https://t.example/p.png "t") <img src=x>'))
     assert "<img" not in html
     assert '<a href="https://t.example/p.png">a &quot;b&quot;</a>' in html
+
+
+def test_every_language_has_every_string_and_every_string_is_used() -> None:
+    english = set(LANGUAGES["en"].strings)
+    for code, language in LANGUAGES.items():
+        assert set(language.strings) == english, code
+        assert len(language.months) == 12, code
+        assert len(language.weekdays) == 7, code
+    folder = Path(site_module.__file__).parent / "templates" / "site"
+    sources = "".join(p.read_text(encoding="utf-8") for p in folder.glob("*.html"))
+    sources += Path(site_module.__file__).read_text(encoding="utf-8")
+    for key in english:
+        assert re.search(rf"\bt\.{key}\b|[\"']{key}[\"']", sources), f"unused: {key}"

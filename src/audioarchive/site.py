@@ -39,7 +39,7 @@ CATALOG_FILES = ("catalog.json", "catalog.csv")
 ASSET_SOURCES = ("style.css", "site.js", "icon.svg")
 CSP = (
     "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'self'; "
-    "script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'"
+    "script-src 'self'; connect-src 'none'; base-uri 'none'; form-action 'self'"
 )
 DEFAULT_LANGUAGE = "en"
 

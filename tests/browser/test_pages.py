@@ -212,18 +212,21 @@ def test_phone_width_needs_no_horizontal_scrolling(watched: Watched) -> None:
     watched.check_clean()
 
 
-AXE = files("axe_playwright_python").joinpath("axe.min.js")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_pages_pass_axe_accessibility_checks(watched: Watched, scheme: str) -> None:
+    try:  # axe-core, as shipped inside the axe-playwright-python package
+        axe = files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
+    except ModuleNotFoundError:
+        pytest.skip("axe-playwright-python is not installed: pip install -e '.[test]'")
     page = watched.page
     page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
     for path in ("/", f"/episodes/{RICH}/"):
         watched.goto(path)
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-        page.evaluate(AXE.read_text(encoding="utf-8"))
+        page.evaluate(axe)
         result = page.evaluate(
             "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
         )

@@ -232,6 +232,11 @@ def test_pages_are_valid_html_with_landmarks_labels_and_alt_text(dressed: Ws) ->
             if href.startswith("#"):
                 assert href[1:] in ids, (path, href)
         assert text_of(elements(root, "title")[0]).strip()
+        for time in elements(root, "time"):  # a machine-readable value on every <time>
+            assert re.fullmatch(
+                r"PT(\d+H)?(\d+M)?(\d+S)?|\d{4}-\d\d-\d\dT[\d:]+[+-]\d\d:\d\d",
+                time.get("datetime") or "",
+            ), path
 
 
 def test_hidden_speakers_and_redacted_passages_never_appear(dressed: Ws) -> None:

@@ -314,6 +314,7 @@ class TimedLine:
     start: float
     end: float
     time: str  # shown
+    iso: str  # the same, as an HTML duration string (for <time datetime>)
     seek: str  # seconds for the media fragment
     text: str
     speaker: str | None = None
@@ -417,6 +418,7 @@ def _episode_view(
             start=c.start,
             end=0.0,
             time=clock(c.start, hours=long),
+            iso=iso_duration(int(c.start)),
             seek=seconds_text(c.start),
             text=c.title,
             url=safe_url(c.url),
@@ -454,6 +456,7 @@ def _cues(episode: Episode, *, long: bool) -> tuple[TimedLine, ...]:
             start=c.start,
             end=c.end,
             time=clock(c.start, hours=long),
+            iso=iso_duration(int(c.start)),
             seek=seconds_text(c.start),
             text=c.text,
             speaker=c.speaker,

@@ -14,13 +14,14 @@ help:
 	@echo "make bench   loudness and speed benchmark on a generated one-hour meeting (HOURS=3: memory check)"
 	@echo "make chaos   kill builds at random moments (ROUNDS=20), check nothing is lost"
 	@echo "make serve   serve the built feed on http://127.0.0.1:8000/"
+	@echo "make screenshots  build the samples, screenshot the pages (desktop, phone) into screenshots/"
 
 setup:
 	@scripts/system-deps.sh required:ffmpeg required:ffprobe optional:espeak-ng
 	@scripts/venv.sh $(VENV) $(PYTHON)
 
 setup-test:
-	@scripts/system-deps.sh required:ffmpeg required:ffprobe optional:espeak-ng
+	@scripts/system-deps.sh required:ffmpeg required:ffprobe optional:espeak-ng optional:chromium
 	@scripts/venv.sh $(VENV) $(PYTHON) test,dev
 
 demo: setup
@@ -47,6 +48,11 @@ lint: setup-test
 
 chaos: setup-test
 	$(BIN)/python scripts/chaos.py --rounds $${ROUNDS:-20}
+
+screenshots: setup-test
+	@$(BIN)/python scripts/make_samples.py .
+	@$(BIN)/audioarchive build
+	@$(BIN)/python scripts/screenshots.py . --out screenshots
 
 serve: demo
 	$(BIN)/audioarchive serve

@@ -1,21 +1,527 @@
 """Stage 3, site: the archive pages, rendered from Jinja templates shipped as package data.
 
 :func:`render_site` returns ``{path inside feed/: bytes}``; the pipeline writes
-them. Autoescaping is on everywhere: metadata is shown as text, never markup.
+them: ``index.html``, ``episodes/<id>/index.html`` and the local assets
+(``assets/<name>-<hash>.<ext>``, a new name whenever their bytes change).
+
+The pages make no request to any other host: every asset is local and a
+Content-Security-Policy says so. They work without JavaScript (every episode
+listed, a browse-by-facet section, chapter and transcript times as media
+fragment links); ``site.js`` adds a live filter, a copy button and seeking.
+Autoescaping is on everywhere: metadata is shown as text, never markup. The
+output is deterministic: the same inputs give the same bytes.
 """
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
+from importlib.resources import files
+from types import SimpleNamespace
+from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError, select_autoescape
 from markupsafe import Markup
 
 from audioarchive import __version__
-from audioarchive.episode import Publication
+from audioarchive.episode import Episode, OutputFile, Publication
 from audioarchive.errors import SiteError
-from audioarchive.text import markdown_to_html
-from audioarchive.validation import format_time
+from audioarchive.session import Person, Session, Venue
+from audioarchive.text import fold, markdown_to_html, markdown_to_text, sha256_bytes, slugify
+from audioarchive.transcript import Cue, TranscriptSyntaxError, public_cues, read_transcript
+
+# Catalogue files written by the catalogue stage (linked from the index).
+CATALOG_FILES = ("catalog.json", "catalog.csv")
+# Local assets: template folder file -> published stem; names get a content hash.
+ASSET_SOURCES = ("style.css", "site.js", "icon.svg")
+CSP = (
+    "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'self'; "
+    "script-src 'self'; connect-src 'none'; base-uri 'none'; form-action 'self'"
+)
+DEFAULT_LANGUAGE = "en"
+
+# --- user interface strings, per language (fallback: English) ---------------------------------
+# One JSON file per language in templates/site/i18n/: "strings" (every key of en.json),
+# "months", "weekdays" (Monday first) and "roles" (session-file role -> shown name).
+
+
+@dataclass(frozen=True)
+class Language:
+    strings: Mapping[str, str]
+    months: tuple[str, ...]
+    weekdays: tuple[str, ...]
+    roles: Mapping[str, str]
+
+
+def _load_languages() -> dict[str, Language]:
+    folder = files("audioarchive").joinpath("templates/site/i18n")
+    out = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".json"):
+            data = json.loads(entry.read_text(encoding="utf-8"))
+            out[entry.name.removesuffix(".json")] = Language(
+                strings=dict(data["strings"]),
+                months=tuple(data["months"]),
+                weekdays=tuple(data["weekdays"]),
+                roles=dict(data["roles"]),
+            )
+    return out
+
+
+LANGUAGES = _load_languages()
+STRINGS = {code: language.strings for code, language in LANGUAGES.items()}
+FORMAT_NAMES = {"mp3": "MP3", "opus": "Opus", "m4a": "AAC (M4A)", "aac": "AAC", "ogg": "Ogg"}
+_IMG = re.compile(r'<img src="([^"]*)" alt="([^"]*)"(?: title="[^"]*")? ?/?>')
+
+
+def ui_language(language: str) -> str:
+    """The table of :data:`STRINGS` for a show's language code ("fr-CA" → "fr"; else "en")."""
+    primary = language.split("-", maxsplit=1)[0].lower()
+    return primary if primary in STRINGS else DEFAULT_LANGUAGE
+
+
+# --- formatting (pure, per language) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Formatter:
+    lang: str
+
+    @property
+    def t(self) -> Mapping[str, str]:
+        return STRINGS[self.lang]
+
+    def number(self, value: float, digits: int = 1, *, trim: bool = False) -> str:
+        """``value`` with the language's decimal sign and a true minus; ``trim``: no ",0"."""
+        text = f"{abs(value):.{digits}f}"
+        if trim and "." in text:
+            text = text.rstrip("0").rstrip(".")
+        if self.lang == "fr":
+            text = text.replace(".", ",")
+        return ("\u2212" if value < 0 and float(text.replace(",", ".")) != 0 else "") + text
+
+    def date(self, value: datetime, *, weekday: bool = False, time: bool = False) -> str:
+        month = LANGUAGES[self.lang].months[value.month - 1]
+        day = LANGUAGES[self.lang].weekdays[value.weekday()]
+        if self.lang == "fr":
+            text = f"{'1er' if value.day == 1 else value.day} {month} {value.year}"
+            text = f"{day} {text}" if weekday else text
+        else:
+            text = f"{value.day} {month} {value.year}"
+            text = f"{day} {text}" if weekday else text
+        return f"{text}{self.t['time_sep']}{value:%H:%M}" if time else text
+
+    def duration(self, seconds: float) -> str:
+        """A human duration: "1 h 58 min", "12 min", "45 s"."""
+        total = round(seconds)
+        hours, rest = divmod(total, 3600)
+        minutes, secs = divmod(rest, 60)
+        if hours:
+            return f"{hours} h {minutes:02d} min"
+        if minutes:
+            return f"{minutes} min"
+        return f"{secs} s"
+
+    def size(self, size: int) -> str:
+        if size >= 1_000_000:
+            return f"{self.number(size / 1_000_000)} {self.t['unit_mb']}"
+        return f"{self.number(max(size, 1) / 1000, 0)} {self.t['unit_kb']}"
+
+    def role(self, role: str) -> str:
+        return LANGUAGES[self.lang].roles.get(role, role)
+
+
+def clock(seconds: float, *, hours: bool) -> str:
+    """``H:MM:SS`` when ``hours`` (an episode of an hour or more), else ``M:SS``."""
+    total = max(0, int(seconds))  # a time shown is where playing starts: never rounded up
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if hours or h else f"{m}:{s:02d}"
+
+
+def iso_duration(seconds: float) -> str:
+    """A valid HTML duration string: ``PT1H58M3S``."""
+    total = max(0, round(seconds))
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    out = "PT" + (f"{h}H" if h else "") + (f"{m}M" if m else "")
+    return out + (f"{s}S" if s or out == "PT" else "")
+
+
+def seconds_text(seconds: float) -> str:
+    """Seconds as a media fragment wants them: ``12.5`` (no trailing zeros)."""
+    text = f"{max(0.0, seconds):.3f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` if it is an absolute http(s) or mailto URL (metadata checks this already)."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return url.strip()
+    if parts.scheme == "mailto" and parts.path:
+        return url.strip()
+    return None
+
+
+def description_html(markdown: str) -> Markup:
+    """Safe HTML of a Markdown description, with images turned into plain links (no fetch)."""
+    html = markdown_to_html(markdown)
+    return Markup(_IMG.sub(r'<a href="\1">\2</a>', html))  # noqa: S704 (escaped by markdown-it)
+
+
+def license_url(license_id: str) -> str:
+    """A page that explains an SPDX license id (Creative Commons deeds for CC licenses)."""
+    match = re.fullmatch(r"CC-(BY(?:-NC)?(?:-SA|-ND)?)-(\d\.\d)", license_id, re.IGNORECASE)
+    if match:
+        return f"https://creativecommons.org/licenses/{match[1].lower()}/{match[2]}/"
+    if license_id.upper() == "CC0-1.0":
+        return "https://creativecommons.org/publicdomain/zero/1.0/"
+    return f"https://spdx.org/licenses/{quote(license_id)}.html"
+
+
+def license_name(license_id: str) -> str:
+    if license_id.upper().startswith("CC-"):
+        parts = license_id.split("-")
+        return f"CC {'-'.join(parts[1:-1])} {parts[-1]}"
+    return license_id
+
+
+def osm_url(venue: Venue) -> str | None:
+    """A plain OpenStreetMap link for a venue: its coordinates, else a search for its address."""
+    if venue.geo is not None:
+        lat, lon = (f"{v:.5f}".rstrip("0").rstrip(".") for v in venue.geo)
+        return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}"
+    if venue.address:
+        return "https://www.openstreetmap.org/search?query=" + quote(venue.address, safe="")
+    return None
+
+
+def app_links(feed_url: str, t: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """``(name, href, pattern)``: links that open podcast apps with the feed.
+
+    Plain links: the page itself fetches nothing. ``pattern`` lets ``site.js``
+    rebuild the link for the address the page was actually served from
+    (``{bare}``: the feed URL without its scheme; ``{url}``: the URL, encoded).
+    """
+    patterns = [
+        ("Apple Podcasts", "podcast://{bare}"),
+        ("AntennaPod", "https://antennapod.org/deeplink/subscribe?url={url}"),
+        ("Pocket Casts", "pktc://subscribe/{bare}"),
+        (t["app_other"], "pcast://{bare}"),
+    ]
+    bare = re.sub(r"^https?://", "", feed_url)
+    encoded = quote(feed_url, safe="")
+    return [
+        (name, pattern.replace("{bare}", bare).replace("{url}", encoded), pattern)
+        for name, pattern in patterns
+    ]
+
+
+# --- what the templates show --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    kind: str  # "speaker", "topic", "year"
+    label: str
+    slug: str
+    episodes: tuple[str, ...] = ()  # episode ids, newest first
+
+    @property
+    def anchor(self) -> str:
+        return f"{self.kind}-{self.slug}"
+
+
+@dataclass(frozen=True)
+class Facets:
+    speakers: tuple[FacetValue, ...]
+    topics: tuple[FacetValue, ...]
+    years: tuple[FacetValue, ...]
+
+    def speaker(self, name: str) -> FacetValue:
+        return _find(self.speakers, fold(name.strip()))
+
+    def topic(self, name: str) -> FacetValue:
+        return _find(self.topics, fold(name.strip()))
+
+
+def _find(values: Sequence[FacetValue], key: str) -> FacetValue:
+    for value in values:
+        if fold(value.label.strip()) == key:
+            return value
+    raise KeyError(key)
+
+
+def _facet(kind: str, labels: Mapping[str, tuple[str, list[str]]]) -> tuple[FacetValue, ...]:
+    """Facet values sorted by folded label, each with a unique slug."""
+    out: list[FacetValue] = []
+    used: set[str] = set()
+    for key in sorted(labels):
+        label, ids = labels[key]
+        base = slugify(label) or "x" + sha256_bytes(key.encode())[:8]
+        slug, n = base, 2
+        while slug in used:
+            slug, n = f"{base}-{n}", n + 1
+        used.add(slug)
+        out.append(FacetValue(kind, label, slug, tuple(ids)))
+    return tuple(out)
+
+
+def build_facets(episodes: Sequence[Episode]) -> Facets:
+    """Speakers (publishable only), topics and years of the episodes given newest first."""
+    speakers: dict[str, tuple[str, list[str]]] = {}
+    topics: dict[str, tuple[str, list[str]]] = {}
+    years: dict[int, list[str]] = {}
+    for episode in episodes:
+        session = episode.session
+        for person in session.public_speakers:
+            speakers.setdefault(fold(person.name.strip()), (person.name.strip(), []))[1].append(
+                episode.id
+            )
+        for topic in dict.fromkeys(fold(t.strip()) for t in session.topics):
+            label = next(t.strip() for t in session.topics if fold(t.strip()) == topic)
+            topics.setdefault(topic, (label, []))[1].append(episode.id)
+        if session.date is not None:
+            years.setdefault(session.date.year, []).append(episode.id)
+    for key, (label, ids) in list(speakers.items()):
+        speakers[key] = (label, list(dict.fromkeys(ids)))
+    return Facets(
+        speakers=_facet("speaker", speakers),
+        topics=_facet("topic", topics),
+        years=tuple(
+            FacetValue("year", str(y), str(y), tuple(years[y])) for y in sorted(years, reverse=True)
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Download:
+    label: str
+    path: str  # relative to feed/
+    size: str
+    media_type: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class TimedLine:
+    start: float
+    end: float
+    time: str  # shown
+    iso: str  # the same, as an HTML duration string (for <time datetime>)
+    seek: str  # seconds for the media fragment
+    text: str
+    speaker: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class EpisodeView:
+    """One episode as the pages show it (every string is plain text: escaped by Jinja)."""
+
+    episode: Episode
+    href: str  # relative to feed/
+    date_text: str
+    date_long: str
+    date_iso: str
+    duration_text: str
+    duration_iso: str
+    speakers: tuple[Person, ...]
+    topics: tuple[FacetValue, ...]
+    speaker_facets: tuple[FacetValue, ...]
+    year: str
+    search: str  # folded text for the live filter
+    numbering: str
+    summary: str  # plain text, for <meta name="description">
+    chapters: tuple[TimedLine, ...] = ()
+    cues: tuple[TimedLine, ...] = ()
+    downloads: tuple[Download, ...] = ()
+    facts: tuple[tuple[str, str], ...] = ()
+    silenced: tuple[str, ...] = ()
+    license: str | None = None
+    artwork: str = ""
+
+    @property
+    def session(self) -> Session:
+        return self.episode.session
+
+    @property
+    def id(self) -> str:
+        return self.episode.id
+
+
+def _summary(markdown: str, limit: int = 200) -> str:
+    text = " ".join(markdown_to_text(markdown).split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _numbering(session: Session, t: Mapping[str, str]) -> str:
+    if session.season is not None and session.episode is not None:
+        return t["season_episode"].format(season=session.season, episode=session.episode)
+    if session.episode is not None:
+        return t["episode_n"].format(episode=session.episode)
+    return ""
+
+
+def _episode_view(
+    publication: Publication, episode: Episode, facets: Facets, fmt: Formatter, *, full: bool
+) -> EpisodeView:
+    session = episode.session
+    t = fmt.t
+    date = session.date
+    speakers = session.public_speakers
+    topic_facets = tuple(
+        dict.fromkeys(facets.topic(topic) for topic in session.topics if topic.strip())
+    )
+    speaker_facets = tuple(dict.fromkeys(facets.speaker(p.name) for p in speakers))
+    search = fold(
+        " ".join(
+            [
+                session.title,
+                markdown_to_text(session.description),
+                *(p.name for p in speakers),
+                *(p.affiliation or "" for p in speakers),
+                *session.topics,
+                session.venue.name if session.venue else "",
+                *(c.title for c in episode.chapters),
+            ]
+        )
+    )
+    view = EpisodeView(
+        episode=episode,
+        href=episode.page_path,
+        date_text=fmt.date(date) if date else "",
+        date_long=fmt.date(date, weekday=True, time=True) if date else "",
+        date_iso=date.isoformat() if date else "",
+        duration_text=fmt.duration(episode.duration),
+        duration_iso=iso_duration(episode.duration),
+        speakers=speakers,
+        topics=topic_facets,
+        speaker_facets=speaker_facets,
+        year=str(date.year) if date else "",
+        search=" ".join(search.split()),
+        numbering=_numbering(session, t),
+        summary=_summary(session.description or publication.show.description),
+        artwork=publication.artwork_for(session.id),
+    )
+    if not full:
+        return view
+    long = episode.duration >= 3600
+    chapters = tuple(
+        TimedLine(
+            start=c.start,
+            end=0.0,
+            time=clock(c.start, hours=long),
+            iso=iso_duration(int(c.start)),
+            seek=seconds_text(c.start),
+            text=c.title,
+            url=safe_url(c.url),
+        )
+        for c in episode.chapters
+    )
+    return replace(
+        view,
+        chapters=chapters,
+        cues=_cues(episode, long=long),
+        downloads=tuple(_download(m, fmt) for m in episode.record.media),
+        facts=_facts(episode, fmt),
+        silenced=tuple(
+            f"{clock(r.start, hours=long)}\u2013{clock(r.end, hours=long)}"
+            for r in episode.redactions
+        ),
+        license=session.license or publication.show.license,
+    )
+
+
+def _cues(episode: Episode, *, long: bool) -> tuple[TimedLine, ...]:
+    session = episode.session
+    if session.transcript is None:
+        return ()
+    try:
+        cues: list[Cue] = public_cues(
+            read_transcript(session.transcript), session, episode.record.timeline
+        )
+    except (OSError, UnicodeDecodeError, TranscriptSyntaxError) as err:
+        raise SiteError(
+            f"{session.transcript.name}: the transcript of {session.id} could not be read ({err})"
+        ) from err
+    return tuple(
+        TimedLine(
+            start=c.start,
+            end=c.end,
+            time=clock(c.start, hours=long),
+            iso=iso_duration(int(c.start)),
+            seek=seconds_text(c.start),
+            text=c.text,
+            speaker=c.speaker,
+        )
+        for c in cues
+    )
+
+
+def _download(media: OutputFile, fmt: Formatter) -> Download:
+    return Download(
+        label=FORMAT_NAMES.get(media.format, media.format.upper()),
+        path=media.path,
+        size=fmt.size(media.size),
+        media_type=media.media_type,
+        sha256=media.sha256,
+    )
+
+
+def _facts(episode: Episode, fmt: Formatter) -> tuple[tuple[str, str], ...]:
+    t = fmt.t
+    record = episode.record
+    facts: list[tuple[str, str]] = [
+        (t["duration"], f"{clock(episode.duration, hours=True)} ({fmt.duration(episode.duration)})")
+    ]
+    output = record.loudness.get("output")
+    if isinstance(output, dict):
+        for key, label, unit in (
+            ("integrated_lufs", "loudness_integrated", "LUFS"),
+            ("loudness_range_lu", "loudness_range", "LU"),
+            ("true_peak_dbtp", "true_peak", "dBTP"),
+        ):
+            value = output.get(key)
+            if isinstance(value, int | float):
+                facts.append((t[label], f"{fmt.number(float(value))} {unit}"))
+    audio = record.processing.get("audio")
+    if isinstance(audio, dict):
+        parts = ["MP3"]
+        if audio.get("bitrate"):
+            parts.append(f"{str(audio['bitrate']).removesuffix('k')} kbit/s")
+        if isinstance(audio.get("sample_rate"), int):
+            parts.append(f"{fmt.number(audio['sample_rate'] / 1000, trim=True)} kHz")
+        if audio.get("channels") in (1, 2):
+            parts.append(t["mono"] if audio["channels"] == 1 else t["stereo"])
+        facts.append((t["encoding"], ", ".join(parts)))
+    if record.sources:
+        described = "; ".join(
+            f"{s.name} ({s.codec}, {fmt.number(s.sample_rate / 1000, trim=True)} kHz, "
+            f"{t['mono'] if s.channels == 1 else t['stereo'] if s.channels == 2 else s.channels}, "
+            f"{clock(s.duration, hours=True)})"
+            for s in record.sources
+        )
+        count = t["sources_parts"].format(n=len(record.sources))
+        facts.append(
+            (
+                t["sources"],
+                f"{count}{t['colon']}{described}" if len(record.sources) > 1 else described,
+            )
+        )
+    tool = record.processing.get("audioarchive")
+    if tool:
+        facts.append((t["made_with"], f"audioarchive {tool}"))
+    return tuple(facts)
+
+
+# --- rendering ----------------------------------------------------------------------------------
 
 _ENV = Environment(
     loader=PackageLoader("audioarchive", "templates/site"),
@@ -25,24 +531,90 @@ _ENV = Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
-_ENV.filters["clock"] = format_time
-_ENV.filters["markdown"] = lambda text: Markup(markdown_to_html(text))  # noqa: S704 (escaped by markdown-it)
-_ENV.filters["isodate"] = lambda value: value.isoformat() if isinstance(value, datetime) else ""
+_ENV.filters["markdown"] = description_html
+_ENV.filters["osm"] = osm_url
+_ENV.filters["safe_url"] = safe_url
+_ENV.filters["license_url"] = license_url
+_ENV.filters["license_name"] = license_name
+
+
+def asset_files() -> dict[str, tuple[str, bytes]]:
+    """``{source name: (path in feed/, bytes)}`` for the local CSS, JS and icon."""
+    folder = files("audioarchive").joinpath("templates/site/assets")
+    out = {}
+    for name in ASSET_SOURCES:
+        data = folder.joinpath(name).read_bytes()
+        stem, _, ext = name.rpartition(".")
+        out[name] = (f"assets/{stem}-{sha256_bytes(data)[:10]}.{ext}", data)
+    return out
 
 
 def render_site(publication: Publication) -> dict[str, bytes]:
-    """Every page, keyed by its path relative to ``feed/``."""
-    context = {"pub": publication, "version": __version__}
-    pages: dict[str, bytes] = {}
+    """Every page and asset, keyed by its path relative to ``feed/``."""
+    assets = asset_files()
+    out: dict[str, bytes] = dict(assets.values())
+    fmt = Formatter(ui_language(publication.show.language))
+    newest = sorted(publication.episodes, key=_newest_first)
+    facets = build_facets(newest)
+    common = {
+        "pub": publication,
+        "t": SimpleNamespace(**fmt.t),  # attribute access only: no clash with dict methods
+        "fmt": fmt,
+        "lang": fmt.lang,
+        "version": __version__,
+        "csp": CSP,
+        "asset": {name: path for name, (path, _data) in assets.items()},
+        "catalog": CATALOG_FILES,
+        "facets": facets,
+    }
     try:
-        pages["index.html"] = _render("index.html", root="", **context)
-        for episode in publication.episodes:
-            pages[f"{episode.page_path}index.html"] = _render(
-                "episode.html", root="../../", episode=episode, **context
+        views = [_episode_view(publication, e, facets, fmt, full=False) for e in newest]
+        out["index.html"] = _render(
+            "index.html",
+            root="",
+            page="",
+            episodes=views,
+            upcoming=[_upcoming(s, fmt) for s in publication.upcoming],
+            apps=app_links(publication.site.feed_url, fmt.t),
+            summary=_summary(publication.show.description),
+            by_id={v.id: v for v in views},
+            **common,
+        )
+        for index, episode in enumerate(newest):
+            view = _episode_view(publication, episode, facets, fmt, full=True)
+            out[f"{episode.page_path}index.html"] = _render(
+                "episode.html",
+                root="../../",
+                page=episode.page_path,
+                ep=view,
+                newer=views[index - 1] if index > 0 else None,
+                older=views[index + 1] if index + 1 < len(views) else None,
+                **common,
             )
     except TemplateError as err:
         raise SiteError(f"pages could not be rendered ({err})") from err
-    return pages
+    return out
+
+
+@dataclass(frozen=True)
+class UpcomingView:
+    session: Session
+    date_long: str
+    date_iso: str
+
+
+def _upcoming(session: Session, fmt: Formatter) -> UpcomingView:
+    date = session.date
+    return UpcomingView(
+        session,
+        fmt.date(date, weekday=True, time=True) if date else "",
+        date.isoformat() if date else "",
+    )
+
+
+def _newest_first(episode: Episode) -> tuple[float, str]:
+    date = episode.session.date
+    return (-(date.timestamp() if date else 0.0), episode.id)
 
 
 def _render(template: str, **context: object) -> bytes:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from audioarchive.locking import workspace_lock
 from audioarchive.recordings import wav_data_shortfall
 from tests.helpers import Ws, ffmpeg, make_tone
 
@@ -73,8 +74,29 @@ def test_a_truncated_wav_is_published_with_a_warning(built: Ws, tmp_path: Path) 
 
 
 def test_two_builds_at_once_the_second_refuses(built: Ws) -> None:
-    with workspace_lock(built.root / ".audioarchive", "build"):
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time; from pathlib import Path; from audioarchive.locking import "
+                "workspace_lock\nwith workspace_lock(Path(sys.argv[1]), 'build'):\n"
+                "    print('locked', flush=True); time.sleep(60)"
+            ),
+            str(built.root / ".audioarchive"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "locked"
         result = built.run("build", "--force")
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
     assert result.exit_code == 2
     assert "another audioarchive build" in result.stderr
     assert "Hint: wait for it to finish" in result.stderr

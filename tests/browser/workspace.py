@@ -90,6 +90,7 @@ def dress(ws: Ws) -> Ws:
             {"start": "0:00:05", "title": "Guest", "url": "https://example.org/slides.pdf"},
         ],
         transcript="transcript.vtt",
+        trim=False,  # keep the whole (room-tone-free) test recording: the pages are tested here
     )
     Path(ws.root / "recordings" / HOSTILE / "transcript.vtt").write_text(
         HOSTILE_VTT, encoding="utf-8"

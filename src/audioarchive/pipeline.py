@@ -38,6 +38,7 @@ from audioarchive.feed import render_feed
 from audioarchive.ffmpeg import AudioInfo, Tools, find_tools
 from audioarchive.locking import workspace_lock
 from audioarchive.mediatypes import media_type
+from audioarchive.privacy import host_names, public_publication, public_session
 from audioarchive.recordings import probe_recordings
 from audioarchive.session import Session, Workspace
 from audioarchive.sidecar import render_archive_files
@@ -131,7 +132,7 @@ def build(
         results = [_build_episode(ctx, s, infos[s.id]) for s in selected]
         publication = collect_publication(workspace, ctx)
         feed_path = paths.feed / "feed.xml"
-        files = render_public_files(publication)
+        files = render_public_files(public_publication(publication))
         for relpath, data in sorted(files.items()):
             if write_atomic(paths.feed / relpath, data):
                 ctx.note(paths.feed / relpath)
@@ -347,6 +348,7 @@ def _tagsets(
 ) -> tuple[TagSet, TagSet]:
     """The public files' tags and the master's."""
     site = workspace.settings.site
+    session = public_session(session, host_names(workspace.show))  # tags leave archive/
     page_url = site.url(f"episodes/{session.id}/")
     show, feed_url = workspace.show, site.feed_url
     return (

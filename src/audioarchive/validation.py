@@ -85,7 +85,11 @@ def is_http_url(value: str) -> bool:
 
 
 def has_control_chars(value: str) -> bool:
-    return any(unicodedata.category(c) == "Cc" and c not in "\n\t\r" for c in value)
+    """Control characters, and anything XML 1.0 cannot carry (lone surrogates, U+FFFE/FFFF)."""
+    return any(
+        (unicodedata.category(c) in ("Cc", "Cs") and c not in "\n\t\r") or c in "\ufffe\uffff"
+        for c in value
+    )
 
 
 class FieldReader:

@@ -1,0 +1,63 @@
+"""Any text the loader accepts comes out of the feed and the pages unchanged, and as text."""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from pathlib import Path
+
+import feedparser
+import html5lib
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from audioarchive.errors import Problem
+from audioarchive.feed import render_feed
+from audioarchive.site import render_site
+from audioarchive.validation import FieldReader
+from tests.feed_helpers import make_publication, replace_session
+
+RICH = "2022-10-25-a"
+# every plane, emoji and right-to-left scripts included; the loader decides what is acceptable
+TEXT = st.text(st.characters(codec="utf-8"), min_size=1, max_size=80)
+
+
+def _accepted(value: str) -> str | None:
+    """What the metadata loader makes of ``value`` as a one-line text field."""
+    return FieldReader([], "s.yaml", {"t": value}).text("t")
+
+
+@given(title=TEXT, topic=TEXT)
+@example(title="<script>alert(1)</script> & <b>bold</b>", topic='"><svg onload=x>')
+@example(title="مرحبا بالجميع 👋🏽 — עברית", topic="\u202e evil \u202c")
+@example(title="]]> &amp; &lt;", topic="x")
+@settings(max_examples=60, deadline=None)
+def test_any_accepted_text_round_trips_through_feed_and_pages(title: str, topic: str) -> None:
+    problems: list[Problem] = []
+    accepted = FieldReader(problems, "s.yaml", {"title": title, "topic": topic})
+    title_value, topic_value = accepted.text("title"), accepted.text("topic")
+    if title_value is None or topic_value is None:
+        assert problems  # refused, with a named problem
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        publication = make_publication(Path(tmp))
+        publication = replace_session(publication, RICH, title=title_value, topics=(topic_value,))
+        files = render_feed(publication)
+        pages = render_site(dataclasses.replace(publication, upcoming=()))
+    root = etree.fromstring(files["feed.xml"])  # well-formed, or this raises
+    titles = [t.text for t in root.iter("title") if t.getparent().tag == "item"]
+    assert title_value in titles
+    parsed = feedparser.parse(files["feed.xml"])
+    assert not parsed.bozo
+    entry = next(e for e in parsed.entries if e.id == RICH)
+    assert entry.title == title_value
+
+    page = pages[f"episodes/{RICH}/index.html"].decode()
+    document = html5lib.parse(page, namespaceHTMLElements=False)
+    heading = document.find(".//h1")
+    assert heading is not None
+    assert "".join(heading.itertext()).strip() == title_value.strip()
+    assert not any(
+        el.tag in ("script",) and "pwned" in "".join(el.itertext()) for el in document.iter()
+    )

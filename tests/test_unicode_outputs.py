@@ -10,7 +10,7 @@ import feedparser
 import html5lib
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped]
 
 from audioarchive.errors import Problem
 from audioarchive.feed import render_feed

@@ -1,4 +1,4 @@
-"""A publish that works, with a recognisable key: the secret is in no output, log, file or object."""
+"""A working publish with a recognisable key: the secret is in no output, log, file, object."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ help:
 	@echo "make test    set everything up with the test tools, run the whole suite"
 	@echo "make lint    ruff check, ruff format --check, mypy"
 	@echo "make bench   loudness and speed benchmark on a generated one-hour meeting (HOURS=3: memory check)"
-	@echo "make chaos   kill builds at random moments (ROUNDS=20), check nothing is lost"
+	@echo "make chaos   kill builds and publishes at random moments (ROUNDS=20), check nothing is lost"
 	@echo "make serve   serve the built feed on http://127.0.0.1:8000/"
 	@echo "make screenshots  build the samples, screenshot the pages (desktop, phone) into screenshots/"
 

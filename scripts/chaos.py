@@ -1,20 +1,28 @@
 #!/usr/bin/env python3
-"""Kill-and-resume: SIGKILL a build at random moments, then check nothing was lost.
+"""Kill-and-resume: SIGKILL a build or a publish at random moments, then check nothing was lost.
 
-Usage: python scripts/chaos.py [--rounds N] [--seed S] [--workdir DIR]
+Usage: python scripts/chaos.py [--rounds N] [--seed S] [--workdir DIR] [--only build|publish]
 
 Each round copies a fresh sample workspace, starts `audioarchive build`, kills it
 with SIGKILL after a random delay (within the time a whole build takes), checks
 that the public tree is consistent at that instant (feed.xml, if present, is
 well-formed and every enclosure it names exists with its announced length), then
 runs a normal build and compares every file of feed/ and archive/ with an
-uninterrupted build's. Prints the rounds survived and anything lost or different.
+uninterrupted build's.
+
+The publish rounds do the same against a real S3 server (SeaweedFS, started on
+127.0.0.1 for the run): a built workspace's `publish` is killed at a random
+moment; at that instant the served feed must name only complete objects (each
+enclosure answers a ranged GET with its announced length); then a normal
+publish must leave exactly the objects, with the same bytes, that an
+uninterrupted publish leaves. Prints the rounds survived and anything lost.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import random
 import shutil
 import signal
@@ -24,9 +32,15 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
+if TYPE_CHECKING:
+    from tests.storage.seaweed import S3Server
+
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: the SeaweedFS helpers live in tests/storage
+    sys.path.insert(0, str(ROOT))
 
 
 @dataclass
@@ -144,6 +158,131 @@ def run_chaos(
     return report
 
 
+def _s3_environment(tmp: Path) -> dict[str, str]:
+    from tests.storage.seaweed import ACCESS_KEY, SECRET_KEY  # noqa: PLC0415 (test tooling)
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AUDIOARCHIVE_"))}
+    env.update(
+        AWS_ACCESS_KEY_ID=ACCESS_KEY,
+        AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+        AWS_CONFIG_FILE=str(tmp / "none"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp / "none"),
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    return env
+
+
+def _remote_digest(server: S3Server, prefix: str) -> dict[str, str]:
+    """SHA-256 of every object under the prefix, keyed by its name below it."""
+    from tests.storage.seaweed import PUBLIC_BUCKET  # noqa: PLC0415 (test tooling)
+
+    client = server.client()
+    try:
+        out: dict[str, str] = {}
+        pages = client.get_paginator("list_objects_v2").paginate(
+            Bucket=PUBLIC_BUCKET, Prefix=f"{prefix}/"
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                body = client.get_object(Bucket=PUBLIC_BUCKET, Key=item["Key"])["Body"].read()
+                out[item["Key"].removeprefix(f"{prefix}/")] = hashlib.sha256(body).hexdigest()
+        return out
+    finally:
+        client.close()
+
+
+def _wipe(server: S3Server, prefix: str) -> None:
+    from tests.storage.seaweed import PUBLIC_BUCKET  # noqa: PLC0415 (test tooling)
+
+    client = server.client()
+    try:
+        for upload in client.list_multipart_uploads(Bucket=PUBLIC_BUCKET, Prefix=f"{prefix}/").get(
+            "Uploads", []
+        ):
+            client.abort_multipart_upload(
+                Bucket=PUBLIC_BUCKET, Key=upload["Key"], UploadId=upload["UploadId"]
+            )
+        for page in client.get_paginator("list_objects_v2").paginate(
+            Bucket=PUBLIC_BUCKET, Prefix=f"{prefix}/"
+        ):
+            for item in page.get("Contents", []):
+                client.delete_object(Bucket=PUBLIC_BUCKET, Key=item["Key"])
+    finally:
+        client.close()
+
+
+def run_publish_chaos(rounds: int, seed: int, workdir: Path) -> ChaosReport:
+    """Publish rounds against a SeaweedFS server started for the run."""
+    from tests.storage.conftest import storage_toml  # noqa: PLC0415 (test tooling)
+    from tests.storage.helpers import feed_problems  # noqa: PLC0415
+    from tests.storage.seaweed import run_seaweedfs  # noqa: PLC0415
+
+    rng = random.Random(seed)  # noqa: S311 (reproducible kill times, not cryptography)
+    report = ChaosReport()
+    env = _s3_environment(workdir)
+    prefix = "chaos"
+    with run_seaweedfs(workdir / "seaweedfs") as server:
+        built = workdir / "built-for-s3"
+        shutil.rmtree(built, ignore_errors=True)
+        shutil.copytree(make_template(workdir), built)
+        (built / "audioarchive.toml").write_text(storage_toml(server, prefix))
+        subprocess.run(_command(built, "build"), check=True, capture_output=True, env=env)
+        reference = workdir / "publish-reference"
+        shutil.rmtree(reference, ignore_errors=True)
+        shutil.copytree(built, reference)
+        started = time.monotonic()
+        subprocess.run(_command(reference, "publish"), check=True, capture_output=True, env=env)
+        full = time.monotonic() - started
+        expected_remote = _remote_digest(server, prefix)
+        expected_local = tree_digest(reference)
+        for number in range(rounds):
+            report.rounds += 1
+            _wipe(server, prefix)
+            ws = workdir / f"publish-round-{number}"
+            shutil.rmtree(ws, ignore_errors=True)
+            shutil.copytree(built, ws)
+            delay = rng.uniform(0.05, full)
+            with subprocess.Popen(
+                _command(ws, "publish"),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=env,
+            ) as proc:
+                time.sleep(delay)
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGKILL)
+                    report.killed_mid_run += 1
+                proc.wait()
+            where = f"publish round {number} (kill at {delay:.2f}s)"
+            problems = [f"{where}: served feed: {p}" for p in feed_problems(server, prefix)]
+            resumed = subprocess.run(
+                _command(ws, "publish"), capture_output=True, text=True, check=False, env=env
+            )
+            if resumed.returncode != 0:
+                problems.append(f"{where}: the resumed publish failed: {resumed.stderr[-300:]}")
+            problems += _differences(
+                where, "remote ", expected_remote, _remote_digest(server, prefix)
+            )
+            problems += _differences(where, "", expected_local, tree_digest(ws))
+            report.problems.extend(problems)
+            report.survived += not problems
+            shutil.rmtree(ws, ignore_errors=True)
+    return report
+
+
+def _differences(
+    where: str, label: str, expected: dict[str, str], got: dict[str, str]
+) -> list[str]:
+    out = []
+    for name in sorted(set(expected) | set(got)):
+        if expected.get(name) != got.get(name):
+            state = (
+                "missing" if name not in got else "extra" if name not in expected else "different"
+            )
+            out.append(f"{where}: {label}{name} is {state}")
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -151,17 +290,24 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--seed", type=int, default=2022)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--only", choices=("build", "publish"), default=None)
     options = parser.parse_args()
+    failed = False
     with tempfile.TemporaryDirectory(prefix="audioarchive-chaos-") as tmp:
         workdir = options.workdir or Path(tmp)
-        report = run_chaos(options.rounds, options.seed, workdir)
-    print(
-        f"build: {report.survived}/{report.rounds} rounds survived "
-        f"({report.killed_mid_run} killed mid-run)"
-    )
-    for problem in report.problems:
-        print(f"  LOST: {problem}")
-    return 0 if report.survived == report.rounds else 1
+        modes = [options.only] if options.only else ["build", "publish"]
+        for mode in modes:
+            run = run_chaos if mode == "build" else run_publish_chaos
+            report = run(options.rounds, options.seed, workdir)
+            print(
+                f"{mode}: {report.survived}/{report.rounds} rounds survived "
+                f"({report.killed_mid_run} killed mid-run)",
+                flush=True,
+            )
+            for problem in report.problems:
+                print(f"  LOST: {problem}", flush=True)
+            failed |= report.survived != report.rounds
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

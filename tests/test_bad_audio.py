@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from audioarchive.ffmpeg import parse_frame_gaps
 from audioarchive.recordings import wav_data_shortfall
 from tests.helpers import Ws, ffmpeg, make_tone
 
@@ -110,3 +112,33 @@ def test_a_part_with_a_different_rate_and_channels_is_joined(built: Ws) -> None:
     result = built.run("build", "2023-03-e")
     assert result.exit_code == 0, result.stderr
     shutil.rmtree(folder)
+
+
+def test_damaged_frames_in_an_mp3_are_decoded_around_with_a_warning_giving_the_time(
+    built: Ws, tmp_path: Path
+) -> None:
+    clean = make_tone(
+        tmp_path / "clean.mp3", 20, channels=1, codec=("-c:a", "libmp3lame", "-b:a", "128k")
+    )
+    data = bytearray(clean.read_bytes())
+    middle = len(data) // 2
+    for index in range(middle, middle + 4000):
+        data[index] = (data[index] * 7 + 13) & 0xFF
+    part = built.root / "recordings" / "2023-03-e" / "phone.mp3"
+    part.parent.mkdir(parents=True)
+    part.write_bytes(bytes(data))
+    built.write_session("2023-03-e", date="2023-03-16T19:00:00+01:00", season=1, episode=5)
+    result = built.run("build", "2023-03-e")
+    assert result.exit_code == 0, result.stderr
+    found = re.search(
+        r"recordings/2023-03-e/phone.mp3: damaged audio skipped from 0:00:(\d+)", result.stderr
+    )
+    assert found is not None, result.stderr
+    assert 8 <= int(found.group(1)) <= 11  # the damage is in the middle of 20 s
+    assert "2023-03-e  built" in result.stdout
+
+
+def test_parse_frame_gaps() -> None:
+    lines = "0.000000,1152\n0.026122,1152\n0.156735,1152\nbad\n"
+    assert parse_frame_gaps(lines, 44100) == [(0.052, 0.157)]
+    assert parse_frame_gaps("", 44100) == []

@@ -178,6 +178,53 @@ def probe(tools: Tools, path: Path) -> AudioInfo:
         raise AudioInputError(f"{path.name}: {err}") from None
 
 
+def find_damage(tools: Tools, info: AudioInfo) -> list[tuple[float, float]]:
+    """Stretches of ``path`` the decoder had to skip (damaged frames), as (start, end) seconds.
+
+    Decodes every frame with ffprobe and looks for jumps in their timestamps; a
+    clean file has none. Meant for lossy sources, whose frames can be damaged
+    one by one; costs about a second per ten minutes of audio.
+    """
+    cmd = [
+        tools.ffprobe,
+        "-hide_banner",
+        "-v",
+        "quiet",
+        "-select_streams",
+        "a:0",
+        "-show_entries",
+        "frame=pts_time,nb_samples",
+        "-of",
+        "csv=p=0",
+        str(info.path),
+    ]
+    log.debug("%s", shlex.join(cmd))
+    result = subprocess.run(
+        cmd, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL
+    )
+    return parse_frame_gaps(result.stdout, info.sample_rate)
+
+
+def parse_frame_gaps(
+    text: str, sample_rate: int, tolerance: float = 0.002
+) -> list[tuple[float, float]]:
+    """Gaps between decoded frames, from ffprobe's ``pts_time,nb_samples`` lines."""
+    gaps: list[tuple[float, float]] = []
+    expected: float | None = None
+    for line in text.splitlines():
+        fields = line.strip().split(",")
+        if len(fields) < 2 or sample_rate <= 0:
+            continue
+        try:
+            start, samples = float(fields[0]), int(fields[1])
+        except ValueError:
+            continue
+        if expected is not None and start - expected > tolerance:
+            gaps.append((round(expected, 3), round(start, 3)))
+        expected = start + samples / sample_rate
+    return gaps
+
+
 def parse_probe(path: Path, data: dict[str, Any]) -> AudioInfo:
     """An :class:`AudioInfo` from ffprobe's JSON; ``ValueError`` when there is no usable audio."""
     streams = data.get("streams") or []

@@ -35,7 +35,7 @@ from audioarchive.episode import (
 )
 from audioarchive.errors import AudioArchiveError, InputError, SessionError
 from audioarchive.feed import render_feed
-from audioarchive.ffmpeg import AudioInfo, Tools, find_tools
+from audioarchive.ffmpeg import AudioInfo, Tools, find_damage, find_tools
 from audioarchive.locking import workspace_lock
 from audioarchive.mediatypes import media_type
 from audioarchive.privacy import host_names, public_publication, public_session
@@ -48,6 +48,7 @@ from audioarchive.storage import connect as connect_storage
 from audioarchive.tags import TagSet, episode_tags, master_tags, write_tags
 from audioarchive.text import sha256_bytes, sha256_file
 from audioarchive.timeline import Timeline
+from audioarchive.validation import format_time
 from audioarchive.writing import atomic_path, remove_temporaries, write_atomic
 
 log = logging.getLogger(__name__)
@@ -269,6 +270,7 @@ def _build_episode_unchecked(
         new_master: Path | None = None
     else:
         log.info("%s: processing audio", session.id)
+        _warn_about_damage(ctx, infos)
         result = _process(ctx, session, infos, cache, want_master=not master_current)
         timeline, loudness = result.timeline, result.report.as_dict()
         new_master = result.master
@@ -315,6 +317,25 @@ def _build_episode_unchecked(
     return EpisodeResult(
         session.id, status, "audio rendered" if status == "built" else "tags updated", record
     )
+
+
+def _warn_about_damage(ctx: _Context, infos: tuple[AudioInfo, ...]) -> None:
+    """Damaged frames in a lossy part are decoded around (a short gap): say where they are."""
+    offset = 0.0
+    for info in infos:
+        if not info.lossless:
+            for start, end in find_damage(ctx.tools, info):
+                log.warning(
+                    "%s: damaged audio skipped from %s to %s (%s to %s of the joined "
+                    "recording): a short gap, and later times shift by %.2f s",
+                    ctx.workspace.paths.rel(info.path),
+                    format_time(start, millis=True),
+                    format_time(end, millis=True),
+                    format_time(offset + start, millis=True),
+                    format_time(offset + end, millis=True),
+                    end - start,
+                )
+        offset += info.duration
 
 
 def _process(

@@ -185,3 +185,9 @@ def test_unwritable_feed_is_a_clear_error(built: Ws) -> None:
         assert result.exit_code == 1
     finally:
         (built.root / "feed").chmod(0o700)
+
+
+def test_outputs_are_readable_by_a_web_server_user(built: Ws) -> None:
+    for path in (built.root / "feed").rglob("*"):
+        if path.is_file():
+            assert path.stat().st_mode & 0o044 == 0o044, path

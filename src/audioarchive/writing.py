@@ -12,6 +12,16 @@ from pathlib import Path
 TEMP_PREFIX = ".tmp-"
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: What a new file gets (mkstemp's 0600 would hide feed/ from a web server's user).
+FILE_MODE = 0o666 & ~_umask()
+
+
 @contextlib.contextmanager
 def atomic_path(dest: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``dest``; on success move it into place, else remove it.
@@ -25,6 +35,7 @@ def atomic_path(dest: Path) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
+        tmp.chmod(dest.stat().st_mode & 0o777 if dest.exists() else FILE_MODE)
         _fsync(tmp)
         tmp.replace(dest)
         _fsync_dir(dest.parent)

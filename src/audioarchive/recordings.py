@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from audioarchive.errors import AudioInputError, Problem, SessionError
 from audioarchive.ffmpeg import AudioInfo, Tools, probe
 from audioarchive.session import Session, Workspace
 from audioarchive.transcript import check_transcript
 from audioarchive.validation import format_time
+from audioarchive.writing import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +28,7 @@ def probe_recordings(
     """Probe every part of ``sessions``; raise ``SessionError`` listing every problem."""
     problems: list[Problem] = []
     found: dict[str, tuple[AudioInfo, ...]] = {}
+    cache = _ProbeCache(workspace.paths.state / "probe-cache.json")
     for session in sessions:
         infos: list[AudioInfo] = []
         for part in session.recording:
@@ -34,8 +39,7 @@ def probe_recordings(
                 )
                 continue
             try:
-                infos.append(probe(tools, part))
-                _warn_if_truncated(part, label)
+                infos.append(cache.probe(tools, part, label))
             except AudioInputError as err:
                 message = err.message.removeprefix(f"{part.name}: ")
                 problems.append(Problem(label, "", message))
@@ -47,9 +51,51 @@ def probe_recordings(
                 check_transcript(session.transcript, workspace.paths.rel(session.transcript))
             )
         found[session.id] = tuple(infos)
+    cache.save()
     if problems:
         raise SessionError(problems)
     return found
+
+
+class _ProbeCache:
+    """ffprobe's answers by path, size and modification time: an unchanged file is not probed
+    again (a build with nothing to do stays fast for a collection of hundreds of parts)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.changed = False
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(data, dict):
+                self.entries = data
+        except (OSError, ValueError):
+            pass
+
+    def probe(self, tools: Tools, part: Path, label: str) -> AudioInfo:
+        stat = part.stat()
+        key = str(part.resolve())
+        entry = self.entries.get(key)
+        if (
+            entry
+            and entry.get("size") == stat.st_size
+            and entry.get("mtime_ns") == stat.st_mtime_ns
+        ):
+            try:
+                return AudioInfo(**{**entry["info"], "path": part})
+            except TypeError:
+                pass  # written by another version
+        info = probe(tools, part)
+        _warn_if_truncated(part, label)
+        fields = {k: v for k, v in asdict(info).items() if k != "path"}
+        self.entries[key] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "info": fields}
+        self.changed = True
+        return info
+
+    def save(self) -> None:
+        if self.changed and self.path.parent.is_dir():
+            text = json.dumps(self.entries, sort_keys=True, indent=1)
+            write_atomic(self.path, text.encode("utf-8"))
 
 
 def wav_data_shortfall(path: Path) -> int:

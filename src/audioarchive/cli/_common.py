@@ -97,6 +97,14 @@ def handle_errors(func: F) -> F:
     return cast(F, wrapper)
 
 
+def note(message: str) -> None:
+    """An informational line on stderr, silenced by ``--quiet``."""
+    app = click.get_current_context(silent=True)
+    found = app.find_object(App) if app is not None else None
+    if found is None or not found.quiet:
+        click.echo(message, err=True)
+
+
 def json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")(func)
 

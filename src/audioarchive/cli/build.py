@@ -13,6 +13,7 @@ from audioarchive.cli._common import (
     force_option,
     handle_errors,
     json_option,
+    note,
     pass_app,
 )
 from audioarchive.errors import ExitCode
@@ -111,14 +112,11 @@ def _print_build(report: BuildReport, as_json: bool) -> None:
         detail = f"  ({episode.message})" if episode.status == "failed" or report.dry_run else ""
         click.echo(f"{episode.id}  {_VERBS[episode.status]}{detail}")
     if not report.episodes:
-        click.echo("No recorded session yet: nothing to build.", err=True)
+        note("No recorded session yet: nothing to build.")
     elif not report.dry_run and not report.audio_work and not report.failed:
         retagged = any(e.status == "retagged" for e in report.episodes)
-        click.echo(
-            "No audio work needed: "
-            + ("tags updated." if retagged else "everything is up to date."),
-            err=True,
-        )
+        done = "tags updated." if retagged else "everything is up to date."
+        note(f"No audio work needed: {done}")
     if report.failed:
         click.echo(f"{len(report.failed)} episode(s) failed:", err=True)
         for episode in report.failed:

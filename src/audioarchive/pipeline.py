@@ -123,7 +123,7 @@ def build(
         ["libopus"] if "opus" in workspace.settings.audio.extra_formats else []
     )
     tools = find_tools(workspace.settings.tools, encoders=encoders)
-    infos = probe_recordings(workspace, tools, selected)
+    infos = probe_recordings(workspace, tools, selected, remember=not dry_run)
     if dry_run:
         return _plan(workspace, selected, infos, force)
     with workspace_lock(paths.state, "build"):

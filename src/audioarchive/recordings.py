@@ -23,9 +23,12 @@ MIN_DURATION = 1.0
 
 
 def probe_recordings(
-    workspace: Workspace, tools: Tools, sessions: Iterable[Session]
+    workspace: Workspace, tools: Tools, sessions: Iterable[Session], *, remember: bool = True
 ) -> dict[str, tuple[AudioInfo, ...]]:
-    """Probe every part of ``sessions``; raise ``SessionError`` listing every problem."""
+    """Probe every part of ``sessions``; raise ``SessionError`` listing every problem.
+
+    ``remember=False`` (dry runs, validate) writes nothing, not even the probe cache.
+    """
     problems: list[Problem] = []
     found: dict[str, tuple[AudioInfo, ...]] = {}
     cache = _ProbeCache(workspace.paths.state / "probe-cache.json")
@@ -51,7 +54,8 @@ def probe_recordings(
                 check_transcript(session.transcript, workspace.paths.rel(session.transcript))
             )
         found[session.id] = tuple(infos)
-    cache.save()
+    if remember:
+        cache.save()
     if problems:
         raise SessionError(problems)
     return found

@@ -63,7 +63,7 @@ class ValidationReport:
 def validate_workspace(workspace: Workspace) -> ValidationReport:
     """Probe every recording (raises on bad input), then check what the last build wrote."""
     tools = find_tools(workspace.settings.tools, encoders=())
-    probe_recordings(workspace, tools, workspace.episodes)
+    probe_recordings(workspace, tools, workspace.episodes, remember=False)
     problems = check_outputs(workspace)
     return ValidationReport(len(workspace.sessions), len(workspace.episodes), tuple(problems))
 

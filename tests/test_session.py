@@ -125,6 +125,11 @@ def test_cross_file_checks(tmp_path: Path) -> None:
         ({"venue": {"name": "x", "geo": "500,2"}}, "venue.geo"),
         ({"recording": ["../../etc/passwd"]}, "recording[0]"),
         ({"explicit": "no"}, 'explicit: found "no"; expected true or false'),
+        (
+            {"description": "x" * 20001},
+            "description: found 20001 characters; expected at most 20000",
+        ),
+        ({"title": 42, "season": "one", "speakers": "Clara"}, "season: found"),
     ],
 )
 def test_hostile_or_wrong_values_are_refused(

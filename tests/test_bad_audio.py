@@ -100,7 +100,7 @@ def test_two_builds_at_once_the_second_refuses(built: Ws) -> None:
         if holder.stdout is not None:
             holder.stdout.close()
     assert result.exit_code == 2
-    assert "another audioarchive build" in result.stderr
+    assert re.search(r"another audioarchive build \(pid \d+\) is working", result.stderr)
     assert "Hint: wait for it to finish" in result.stderr
 
 
@@ -142,3 +142,28 @@ def test_parse_frame_gaps() -> None:
     lines = "0.000000,1152\n0.026122,1152\n0.156735,1152\nbad\n"
     assert parse_frame_gaps(lines, 44100) == [(0.052, 0.157)]
     assert parse_frame_gaps("", 44100) == []
+
+
+def test_times_past_the_end_of_the_recording_are_named(built: Ws) -> None:
+    before = _snapshot(built.root)
+    built.recording("2023-03-e", seconds=6)
+    built.write_session(
+        "2023-03-e",
+        date="2023-03-16T19:00:00+01:00",
+        season=1,
+        episode=5,
+        trim={"start": "0:00:01"},
+        redactions=[{"start": "0:10:00", "end": "0:10:05", "reason": "asked"}],
+        chapters=[{"start": "0:00:00", "title": "Début"}, {"start": "1:00:00", "title": "Fin"}],
+    )
+    result = built.run("build", "2023-03-e")
+    assert result.exit_code == 2, result.output
+    where = "metadata/sessions/2023-03-e.yaml"
+    assert f"{where}: redactions[0].start: 0:10:00 is past the end of the recording" in (
+        result.stderr
+    )
+    assert f"{where}: chapters[1].start: 1:00:00 is past the end of the recording" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr
+    assert _snapshot(built.root) == before

@@ -66,7 +66,11 @@ def _locked(path: Path, what: str) -> Iterator[None]:
 
 
 def _read_holder(fd: int) -> str:
+    """'build (pid 4242)' from the holder's 'build 4242'; '' when unreadable."""
     try:
-        return os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+        words = os.pread(fd, 200, 0).decode("utf-8", "replace").split()
     except OSError:
         return ""
+    if len(words) == 2 and words[1].isdigit():
+        return f"{words[0]} (pid {words[1]})"
+    return " ".join(words)

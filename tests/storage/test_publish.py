@@ -271,7 +271,7 @@ def test_publish_refuses_while_another_holds_the_workspace(s3_ws: Ws, seaweedfs:
     finally:
         os.close(fd)
     assert result.exit_code == 2
-    assert "another audioarchive publish 4242 is working in this workspace" in result.output
+    assert "another audioarchive publish (pid 4242) is working in this workspace" in result.output
 
 
 def test_publishing_with_the_local_base_url_is_refused(s3_ws: Ws, seaweedfs: S3Server) -> None:

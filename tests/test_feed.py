@@ -27,7 +27,6 @@ from audioarchive.feed import (
     ascii_url,
     build_feed,
     fit_text,
-    license_url,
     location_tag,
     render_feed,
 )
@@ -587,19 +586,6 @@ def test_a_long_show_description_is_shortened(tmp_path: Path) -> None:
 def test_ascii_urls(given: str, expected: str) -> None:
     assert ascii_url(given) == expected
     assert ascii_url(expected) == expected
-
-
-@pytest.mark.parametrize(
-    ("identifier", "expected"),
-    [
-        ("CC-BY-SA-4.0", "https://creativecommons.org/licenses/by-sa/4.0/"),
-        ("CC-BY-NC-ND-3.0", "https://creativecommons.org/licenses/by-nc-nd/3.0/"),
-        ("CC0-1.0", "https://creativecommons.org/publicdomain/zero/1.0/"),
-        ("MIT", "https://spdx.org/licenses/MIT.html"),
-    ],
-)
-def test_license_urls(identifier: str, expected: str) -> None:
-    assert license_url(identifier) == expected
 
 
 def test_every_role_maps_to_a_cast_role_of_the_taxonomy() -> None:

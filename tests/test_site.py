@@ -26,8 +26,6 @@ from audioarchive.site import (
     clock,
     description_html,
     iso_duration,
-    license_name,
-    license_url,
     osm_url,
     render_site,
     safe_url,
@@ -467,11 +465,6 @@ def test_url_helpers() -> None:
     assert safe_url("javascript:alert(1)") is None
     assert safe_url("data:text/html,x") is None
     assert safe_url("//evil.example/") is None
-    assert license_url("CC-BY-SA-4.0") == "https://creativecommons.org/licenses/by-sa/4.0/"
-    assert license_url("CC-BY-NC-ND-4.0") == "https://creativecommons.org/licenses/by-nc-nd/4.0/"
-    assert license_url("CC0-1.0") == "https://creativecommons.org/publicdomain/zero/1.0/"
-    assert license_url("MIT") == "https://spdx.org/licenses/MIT.html"
-    assert license_name("CC-BY-SA-4.0") == "CC BY-SA 4.0"
     assert osm_url(Venue("x", geo=(48.86970, 2.3731))) == (
         "https://www.openstreetmap.org/?mlat=48.8697&mlon=2.3731#map=18/48.8697/2.3731"
     )

@@ -17,7 +17,7 @@ from mutagen.oggopus import OggOpus
 from audioarchive.episode import load_record, public_chapters
 from audioarchive.ffmpeg import Tools
 from audioarchive.session import Chapter, Owner, Person, Session, Show, Venue
-from audioarchive.tags import episode_tags, license_url, read_tags, write_tags
+from audioarchive.tags import episode_tags, read_tags, write_tags
 from audioarchive.timeline import Timeline
 from tests.helpers import PACKAGE_ARTWORK, Ws, ffmpeg
 
@@ -194,13 +194,6 @@ def test_read_tags_gives_back_what_was_written(tagged: dict[str, Path], fmt: str
             (2.5, "Clara Deville"),
             (4.25, "Questions"),
         ]
-
-
-def test_license_urls() -> None:
-    assert license_url("CC-BY-4.0") == "https://creativecommons.org/licenses/by/4.0/"
-    assert license_url("CC-BY-NC-ND-4.0") == "https://creativecommons.org/licenses/by-nc-nd/4.0/"
-    assert license_url("CC0-1.0") == "https://creativecommons.org/publicdomain/zero/1.0/"
-    assert license_url("MIT") is None
 
 
 def test_built_episode_and_master_tags_and_chapters(built: Ws) -> None:

@@ -24,9 +24,9 @@ from typing import Any, Literal
 from audioarchive.config import SiteSettings
 from audioarchive.episode import Episode, EpisodeRecord, Publication, load_record, public_chapters
 from audioarchive.errors import InputError
+from audioarchive.licenses import license_url
 from audioarchive.session import Person, Session, Show, Venue, Workspace
 from audioarchive.storage import published_paths
-from audioarchive.tags import license_url
 from audioarchive.text import fold, markdown_to_text
 from audioarchive.transcript import TranscriptSyntaxError, read_transcript
 

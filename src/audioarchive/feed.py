@@ -41,6 +41,7 @@ from audioarchive.feed_podcast2 import (
     podcast_guid,
     register,
 )
+from audioarchive.licenses import license_url
 from audioarchive.session import Person, Session, Show, Venue
 from audioarchive.text import markdown_to_html, markdown_to_text
 from audioarchive.transcript import (
@@ -369,16 +370,6 @@ def location_tag(venue: Venue) -> LocationTag:
 
 def _coordinate(value: float) -> str:
     return f"{value:.6f}".rstrip("0").rstrip(".")
-
-
-def license_url(identifier: str) -> str:
-    """The legal text of an SPDX license: Creative Commons' own pages, else SPDX's."""
-    cc = re.fullmatch(r"CC-(BY(?:-NC)?(?:-ND|-SA)?)-(\d\.\d)", identifier, re.IGNORECASE)
-    if cc:
-        return f"https://creativecommons.org/licenses/{cc.group(1).lower()}/{cc.group(2)}/"
-    if identifier.upper() == "CC0-1.0":
-        return "https://creativecommons.org/publicdomain/zero/1.0/"
-    return f"https://spdx.org/licenses/{quote(identifier)}.html"
 
 
 # --- descriptions -----------------------------------------------------------------------------

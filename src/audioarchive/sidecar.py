@@ -24,8 +24,8 @@ from audioarchive import __version__
 from audioarchive.catalog import CATALOG_VERSION, full_entry
 from audioarchive.episode import Episode, Publication
 from audioarchive.fixity import MANIFEST, archive_entries, render_manifest
+from audioarchive.licenses import license_url
 from audioarchive.session import Session
-from audioarchive.tags import license_url
 from audioarchive.text import markdown_to_text, sha256_bytes
 
 SIDECAR_VERSION = 1

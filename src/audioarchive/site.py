@@ -29,6 +29,7 @@ from markupsafe import Markup
 from audioarchive import __version__
 from audioarchive.episode import Episode, OutputFile, Publication
 from audioarchive.errors import SiteError
+from audioarchive.licenses import license_name, license_url
 from audioarchive.session import Person, Session, Venue
 from audioarchive.text import fold, markdown_to_html, markdown_to_text, sha256_bytes, slugify
 from audioarchive.transcript import Cue, TranscriptSyntaxError, public_cues, read_transcript
@@ -173,23 +174,6 @@ def description_html(markdown: str) -> Markup:
     """Safe HTML of a Markdown description, with images turned into plain links (no fetch)."""
     html = markdown_to_html(markdown)
     return Markup(_IMG.sub(r'<a href="\1">\2</a>', html))  # noqa: S704 (escaped by markdown-it)
-
-
-def license_url(license_id: str) -> str:
-    """A page that explains an SPDX license id (Creative Commons deeds for CC licenses)."""
-    match = re.fullmatch(r"CC-(BY(?:-NC)?(?:-SA|-ND)?)-(\d\.\d)", license_id, re.IGNORECASE)
-    if match:
-        return f"https://creativecommons.org/licenses/{match[1].lower()}/{match[2]}/"
-    if license_id.upper() == "CC0-1.0":
-        return "https://creativecommons.org/publicdomain/zero/1.0/"
-    return f"https://spdx.org/licenses/{quote(license_id)}.html"
-
-
-def license_name(license_id: str) -> str:
-    if license_id.upper().startswith("CC-"):
-        parts = license_id.split("-")
-        return f"CC {'-'.join(parts[1:-1])} {parts[-1]}"
-    return license_id
 
 
 def osm_url(venue: Venue) -> str | None:

@@ -71,6 +71,7 @@ from mutagen.oggvorbis import OggVorbis
 from audioarchive.artwork import describe_image, prepare_artwork
 from audioarchive.episode import SourceFile, public_chapters
 from audioarchive.errors import InputError, TaggingError
+from audioarchive.licenses import license_url
 from audioarchive.session import Chapter, Session, Show
 from audioarchive.text import markdown_to_text
 from audioarchive.timeline import Timeline
@@ -227,7 +228,6 @@ _ISO639_2 = {
     "oc": "oci",
     "ar": "ara",
 }
-_CC = re.compile(r"^CC-(BY(?:-NC)?(?:-ND|-SA)?)-(\d\.\d)$", re.I)
 LOUDNESS_KEYS = {
     "integrated_lufs": "LOUDNESS_INTEGRATED_LUFS",
     "true_peak_dbtp": "LOUDNESS_TRUE_PEAK_DBTP",
@@ -296,18 +296,6 @@ def loudness_tags(loudness: Mapping[str, Any] | None, which: str) -> dict[str, s
     return {
         tag: str(figures[key]) for key, tag in LOUDNESS_KEYS.items() if figures.get(key) is not None
     }
-
-
-def license_url(spdx: str | None) -> str | None:
-    """The deed of a Creative Commons license id (``CC-BY-SA-4.0``), or ``CC0-1.0``."""
-    if not spdx:
-        return None
-    if spdx.upper() == "CC0-1.0":
-        return "https://creativecommons.org/publicdomain/zero/1.0/"
-    match = _CC.match(spdx)
-    if match is None:
-        return None
-    return f"https://creativecommons.org/licenses/{match.group(1).lower()}/{match.group(2)}/"
 
 
 def _common(show: Show, session: Session, page_url: str | None, feed_url: str | None) -> TagSet:

@@ -240,3 +240,25 @@ def test_search_command(searchable: Ws) -> None:
     assert none.exit_code == 0
     assert none.stdout == ""
     assert 'No session matches "nothing-like-this".' in none.stderr
+
+
+def test_a_past_meeting_without_recording_is_unrecorded_not_upcoming(built: Ws) -> None:
+    built.write_session("2023-03-e", date="2023-03-16T19:00:00+01:00", season=1, episode=5)
+    built.write_session("2099-03-f", date="2099-03-19T19:00:00+01:00", season=1, episode=6)
+    result = built.run("build")
+    assert result.exit_code == 0, result.output
+    assert (
+        "2023-03-e: the meeting's date has passed and recordings/2023-03-e/ holds no recording"
+        in result.stderr
+    )
+    assert "2099-03-f:" not in result.stderr
+    statuses = {r["id"]: r["status"] for r in json.loads(built.run("list", "--json").stdout)}
+    assert statuses["2023-03-e"] == "unrecorded"
+    assert statuses["2099-03-f"] == "upcoming"
+    assert statuses["2023-02-d"] == "upcoming"  # no date yet: still to come
+    catalog = json.loads((built.root / "feed" / "catalog.json").read_text())
+    assert [u["id"] for u in catalog["upcoming"]] == ["2099-03-f", "2023-02-d"]
+    index = (built.root / "feed" / "index.html").read_text()
+    assert 'id="upcoming-2099-03-f"' in index
+    assert "2023-03-e" not in index
+    assert "2023-03-e" not in (built.root / "feed" / "feed.xml").read_text()

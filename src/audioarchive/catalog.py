@@ -19,6 +19,7 @@ import logging
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from audioarchive.config import SiteSettings
@@ -32,7 +33,7 @@ from audioarchive.transcript import TranscriptSyntaxError, read_transcript
 
 log = logging.getLogger(__name__)
 
-Status = Literal["upcoming", "recorded", "built", "published"]
+Status = Literal["upcoming", "unrecorded", "recorded", "built", "published"]
 CATALOG_VERSION = 1
 CSV_COLUMNS = (
     "id",
@@ -103,7 +104,7 @@ def session_status(
     published: frozenset[str] = frozenset(),
 ) -> Status:
     if not session.recorded:
-        return "upcoming"
+        return "unrecorded" if session.past(datetime.now(UTC)) else "upcoming"
     if record is None or not all((workspace.paths.feed / m.path).is_file() for m in record.media):
         return "recorded"
     return "published" if session.id in published else "built"

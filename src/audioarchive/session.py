@@ -13,7 +13,7 @@ import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -236,6 +236,10 @@ class Session:
     def public_speakers(self) -> tuple[Person, ...]:
         return tuple(s for s in self.speakers if s.publish_name)
 
+    def past(self, now: datetime) -> bool:
+        """Whether the meeting's date has passed (an undated meeting is still to come)."""
+        return self.date is not None and self.date <= now
+
 
 @dataclass(frozen=True)
 class Workspace:
@@ -254,8 +258,15 @@ class Workspace:
 
     @property
     def upcoming(self) -> tuple[Session, ...]:
-        """Sessions without a recording yet (including those without a date)."""
-        return tuple(s for s in self.sessions if not s.recorded)
+        """Sessions without a recording whose date is still to come, or not set yet."""
+        now = datetime.now(UTC)
+        return tuple(s for s in self.sessions if not s.recorded and not s.past(now))
+
+    @property
+    def unrecorded(self) -> tuple[Session, ...]:
+        """Sessions whose date has passed with no recording (not yet ingested, or never made)."""
+        now = datetime.now(UTC)
+        return tuple(s for s in self.sessions if not s.recorded and s.past(now))
 
     def session(self, session_id: str) -> Session:
         for session in self.sessions:

@@ -117,5 +117,5 @@ def dress(ws: Ws) -> Ws:
         venue={"name": HOSTILE_VENUE, "address": "1 <rue> & co"},
         transcript="transcript.vtt",
     )
-    _edit(ws, UPCOMING, date="2023-02-16T19:00:00+01:00", venue=venue, topics=["luttes"])
+    _edit(ws, UPCOMING, date="2099-02-19T19:00:00+01:00", venue=venue, topics=["luttes"])
     return ws

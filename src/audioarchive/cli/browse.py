@@ -25,9 +25,10 @@ _HITS_SHOWN = 5
 def list_command(app: App, as_json: bool) -> None:
     """List the sessions: id, date, title, speakers, duration and status.
 
-    Status is upcoming (no recording yet), recorded (not built), built or published
-    (its current files are on the configured storage). Only publishable speaker
-    names are shown.
+    Status is upcoming (no recording, date to come or not set), unrecorded (date
+    passed, no recording in recordings/<id>/), recorded (not built), built or
+    published (its current files are on the configured storage). Only publishable
+    speaker names are shown.
 
     \b
     Example:

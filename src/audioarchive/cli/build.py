@@ -20,6 +20,7 @@ from audioarchive.errors import ExitCode
 from audioarchive.pipeline import BuildReport, PublishReport
 from audioarchive.pipeline import build as run_build
 from audioarchive.pipeline import publish as run_publish
+from audioarchive.session import Workspace
 from audioarchive.storage import UploadReport, human_size
 
 _VERBS = {
@@ -56,6 +57,8 @@ def build_command(
     report = run_build(workspace, sessions, force=force, dry_run=dry_run, progress=app.progress)
     app.progress.clear()
     _print_build(report, as_json)
+    if not sessions and not as_json:
+        _note_unrecorded(workspace)
     if report.failed:
         raise click.exceptions.Exit(int(ExitCode.EPISODE_FAILED))
 
@@ -87,8 +90,20 @@ def publish_command(app: App, force: bool, dry_run: bool, as_json: bool) -> None
     report = run_publish(workspace, dry_run=dry_run, force=force, progress=app.progress)
     app.progress.clear()
     _print_publish(report, as_json, quiet=app.quiet)
+    if not as_json:
+        _note_unrecorded(workspace)
     if report.build.failed:
         raise click.exceptions.Exit(int(ExitCode.EPISODE_FAILED))
+
+
+def _note_unrecorded(workspace: Workspace) -> None:
+    """Meetings whose date has passed with no recording: likely files not ingested yet."""
+    for session in workspace.unrecorded:
+        note(
+            f"{session.id}: the meeting's date has passed and recordings/{session.id}/ holds no "
+            f"recording; it stays off the feed and pages until `audioarchive ingest "
+            f"{session.id} FILE...`"
+        )
 
 
 def build_summary(report: BuildReport) -> dict[str, Any]:

@@ -263,3 +263,36 @@ def test_stereo_output(meeting: Meeting, tools: Tools, tmp_path: Path) -> None:
     assert info.channels == 2
     assert result.timeline.intro == pytest.approx(2.0, abs=0.01)
     _assert_on_target(measure_loudness(tools, result.public["mp3"]), lra=None)
+
+
+def test_a_quiet_guest_in_a_noise_gated_recording_is_kept_and_raised(
+    tools: Tools, tmp_path: Path
+) -> None:
+    host = "Bonsoir à toutes et à tous, bienvenue à cette rencontre sur la dématérialisation."
+    guest = "Et pour conclure, je remercie toutes les personnes présentes ce soir, au revoir."
+    gated = synthesize_meeting(
+        tools,
+        tmp_path / "gated.wav",
+        MeetingSpec(
+            turns=(Turn(host, gain_db=-18), Turn(host, gain_db=-18), Turn(guest, gain_db=-34)),
+            room_amplitude=0.0,  # pauses are digital silence, as a noise gate leaves them
+            lead=3,
+            tail=3,
+        ),
+    )
+    result = process_audio(tools, _job(list(gated.parts), tools, tmp_path / "work"))
+    trim = result.report.trim
+    last = gated.cues[-1]
+    assert trim.end >= last.end  # the guest's last words are kept
+    mp3 = result.public["mp3"]
+
+    def segment(start: float, end: float) -> float:
+        cut = tmp_path / f"{start:.1f}.wav"
+        ffmpeg(
+            "-ss", f"{start - trim.start:.3f}", "-t", f"{end - start:.3f}", "-i", str(mp3), str(cut)
+        )
+        return measure_loudness(tools, cut).integrated
+
+    host_level = segment(gated.cues[0].start, gated.cues[1].end)
+    guest_level = segment(last.start, last.end)
+    assert abs(host_level - guest_level) <= 3.0  # 16 dB apart in the recording

@@ -77,6 +77,34 @@ def test_speech_detection_and_trim() -> None:
     assert end == pytest.approx(200 * STEP + 1.5, abs=1e-6)
 
 
+def test_a_quiet_guest_in_a_noise_gated_recording_is_speech() -> None:
+    # pauses gated to digital silence: no room tone to compare speech with
+    frames = np.full(900, -np.inf)
+    for start in range(100, 700, 100):
+        frames[start : start + 80] = -20.0  # the host, in turns
+    frames[720:860] = -36.0  # the guest, 16 dB below, speaks last
+    speech = detect_speech(frames)
+    assert speech.active[720:860].all()
+    assert not speech.active[860:].any()
+    _, end = auto_trim(speech, 90.0)
+    assert end >= 86.0  # the guest's last words are kept
+    times = np.arange(1, frames.size + 1, dtype=np.float64) * STEP - 0.2
+    plan = plan_gain(
+        frames, times, speech, (0.0, 90.0), (), target=-16.0, levelling=True, max_range=8.0
+    )
+    out = frames + plan.gain_db
+    assert abs(out[120:170].mean() - out[740:840].mean()) <= 2.5  # the guest is raised
+
+
+def test_a_muted_lead_in_does_not_make_room_tone_speech() -> None:
+    frames = np.full(400, -60.0)  # room tone
+    frames[:60] = -np.inf  # the recorder started muted
+    frames[100:300] = -25.0
+    speech = detect_speech(frames)
+    assert speech.floor == pytest.approx(-60.0)
+    assert runs(speech.active) == [(100, 300)]
+
+
 def test_a_recording_without_pauses_is_all_speech() -> None:
     even = np.full(100, -30.0) + np.sin(np.arange(100)) * 0.5
     assert detect_speech(even).active.all()

@@ -42,6 +42,10 @@ SPEECH_ABOVE_FLOOR = 8.0
 SPEECH_EVEN = 6.0
 #: Nothing quieter than this far below the loudest speech counts as speech (LU).
 SPEECH_BELOW_PEAK = 38.0
+#: A noise-gated recording: at least this share of digital silence, and no quieter sound
+#: than this far below the loudest speech (LU): its pauses are silence, not room tone.
+GATED_SILENCE = 0.05
+GATED_RANGE = 28.0
 #: Shortest stretch of activity that counts as speech, and longest gap inside speech (s).
 MIN_SPEECH = 0.6
 MAX_GAP = 0.4
@@ -147,6 +151,10 @@ def detect_speech(momentary: FloatArray) -> Speech:
         return Speech(empty, -np.inf, -np.inf, np.inf)
     floor = float(np.percentile(finite, 10))
     peak = float(np.percentile(finite, 99))
+    if peak - floor < GATED_RANGE and finite.size <= (1 - GATED_SILENCE) * momentary.size:
+        # the pauses were gated to digital silence: every sound left is someone speaking,
+        # a quiet guest included; the floor is the silence, not the quietest speaker
+        floor = ABSOLUTE_SILENCE - 30
     # a recording without quiet moments (no room tone to measure) counts as speech
     above_floor = min(floor + SPEECH_ABOVE_FLOOR, peak - SPEECH_EVEN)
     threshold = max(above_floor, peak - SPEECH_BELOW_PEAK, ABSOLUTE_SILENCE)

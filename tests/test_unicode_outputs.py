@@ -23,6 +23,17 @@ RICH = "2022-10-25-a"
 TEXT = st.text(st.characters(codec="utf-8"), min_size=1, max_size=80)
 
 
+def _as_feedparser_reads(text: str) -> str:
+    """feedparser "repairs" text that looks like UTF-8 read as Latin-1 ("Â¡" becomes "¡").
+
+    The feed holds the text unchanged (checked with lxml); this is the client's quirk.
+    """
+    try:
+        return text.encode("iso-8859-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+
+
 def _accepted(value: str) -> str | None:
     """What the metadata loader makes of ``value`` as a one-line text field."""
     return FieldReader([], "s.yaml", {"t": value}).text("t")
@@ -32,6 +43,7 @@ def _accepted(value: str) -> str | None:
 @example(title="<script>alert(1)</script> & <b>bold</b>", topic='"><svg onload=x>')
 @example(title="مرحبا بالجميع 👋🏽 — עברית", topic="\u202e evil \u202c")
 @example(title="]]> &amp; &lt;", topic="x")
+@example(title="Â¡", topic="x")  # looks double-encoded to feedparser
 @settings(max_examples=60, deadline=None)
 def test_any_accepted_text_round_trips_through_feed_and_pages(title: str, topic: str) -> None:
     problems: list[Problem] = []
@@ -51,7 +63,7 @@ def test_any_accepted_text_round_trips_through_feed_and_pages(title: str, topic:
     parsed = feedparser.parse(files["feed.xml"])
     assert not parsed.bozo
     entry = next(e for e in parsed.entries if e.id == RICH)
-    assert entry.title == title_value
+    assert entry.title == _as_feedparser_reads(title_value)
 
     page = pages[f"episodes/{RICH}/index.html"].decode()
     document = html5lib.parse(page, namespaceHTMLElements=False)

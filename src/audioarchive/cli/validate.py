@@ -28,4 +28,5 @@ def validate_command(app: App) -> None:
     if report.problems:
         click.echo(f"{len(report.problems)} problem(s) in the built outputs.", err=True)
         raise click.exceptions.Exit(int(ExitCode.EPISODE_FAILED))
-    click.echo(f"OK: {report.sessions} sessions, {report.episodes} with a recording.", err=True)
+    noun = "session" if report.sessions == 1 else "sessions"
+    click.echo(f"OK: {report.sessions} {noun}, {report.episodes} with a recording.", err=True)

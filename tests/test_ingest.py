@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
@@ -89,3 +91,14 @@ def test_ingest_refuses_bad_ids_and_non_audio(built: Ws, tmp_path: Path) -> None
     assert result.exit_code == 2
     assert "notes.txt: .txt is not an audio file extension" in result.stderr
     assert not (built.root / "recordings" / "2023-03-16-e").exists()
+
+
+def test_a_new_session_is_dated_when_the_recording_began(built: Ws, tmp_path: Path) -> None:
+    first, second = make_tone(tmp_path / "ZOOM0001.WAV", 4), make_tone(tmp_path / "ZOOM0002.WAV", 3)
+    closed = datetime(2023, 3, 16, 20, 0, 2, tzinfo=UTC)  # the recorder closed the first part
+    os.utime(first, (closed.timestamp(), closed.timestamp()))
+    os.utime(second, (closed.timestamp() + 3, closed.timestamp() + 3))
+    result = built.run("ingest", "--no-build", "2023-03-16-e", str(first), str(second))
+    assert result.exit_code == 0, result.output
+    data = yaml.safe_load((built.sessions / "2023-03-16-e.yaml").read_text())
+    assert data["date"] == datetime(2023, 3, 16, 19, 59, tzinfo=UTC)  # 4 s earlier, to the minute

@@ -8,6 +8,7 @@ then builds that episode.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
@@ -19,7 +20,8 @@ from pathlib import Path
 import yaml
 
 from audioarchive.config import Settings
-from audioarchive.errors import InputError, Problem
+from audioarchive.errors import AudioArchiveError, InputError, Problem
+from audioarchive.ffmpeg import Tools, find_tools, probe
 from audioarchive.session import AUDIO_EXTENSIONS, read_yaml
 from audioarchive.text import SLUG, natural_key, sha256_file
 from audioarchive.writing import atomic_path, write_atomic
@@ -178,11 +180,11 @@ def _create_session_file(
 ) -> None:
     """A minimal session file: the organiser completes the title, date and speakers."""
     season, episode = _next_episode_number(settings)
-    started = datetime.fromtimestamp(min(p.stat().st_mtime for p in sources)).astimezone()
-    started = started.replace(second=0, microsecond=0)
+    started = _estimated_start(settings, sources).replace(second=0, microsecond=0)
     lines = [
-        "# Created by 'audioarchive ingest'. Check the title and the date (taken from the",
-        "# files' modification time), then add speakers, venue, chapters... (see the README).",
+        "# Created by 'audioarchive ingest'. Check the title and the date (estimated from the",
+        "# files' modification time, when the recorder closed them, less their duration),",
+        "# then add speakers, venue, chapters... (see the README).",
         f"id: {session_id}",
         f"title: {_yaml_scalar(session_id)}",
         f"date: {started.isoformat()}",
@@ -194,6 +196,23 @@ def _create_session_file(
     if path.exists():
         raise InputError(f"{settings.paths.rel(path)} already exists")
     write_atomic(path, "\n".join(lines).encode("utf-8"))
+
+
+def _estimated_start(settings: Settings, sources: list[Path]) -> datetime:
+    """When the recording began: a recorder closes each part when it ends, so the earliest
+    modification time less that part's duration (the time alone when it cannot be probed)."""
+    try:
+        tools: Tools | None = find_tools(settings.tools)
+    except AudioArchiveError:
+        tools = None
+    starts = []
+    for source in sources:
+        length = 0.0
+        if tools is not None:
+            with contextlib.suppress(AudioArchiveError):  # the build names what is wrong
+                length = probe(tools, source).duration
+        starts.append(source.stat().st_mtime - length)
+    return datetime.fromtimestamp(min(starts)).astimezone()
 
 
 def _next_episode_number(settings: Settings) -> tuple[int, int]:

@@ -25,8 +25,9 @@ def ingest_command(app: App, session: str, files: tuple[Path, ...], no_build: bo
 
     A file already there with the same content is skipped; one with the same
     name and different content is refused. When the session file lists no
-    parts, they are recorded in it (the file is created if needed: check its
-    title and date afterwards).
+    parts, they are recorded in it (the file is created if needed, dated when
+    the recording began, from the files' times and durations: check its title
+    and date afterwards).
 
     \b
     Example:

@@ -14,7 +14,7 @@ from mutagen.id3 import ID3
 
 from audioarchive.episode import load_record
 from audioarchive.session import load_workspace
-from tests.helpers import Ws
+from tests.helpers import Ws, make_tone
 
 
 def _decode(path: Path) -> bytes:
@@ -44,6 +44,27 @@ def test_master_is_sample_identical_to_the_joined_parts(built: Ws) -> None:
     master = built.root / "archive" / "2022-10-25-a" / "2022-10-25-a.flac"
     assert _decode(master) == joined
     assert FLAC(master)["TITLE"] == ["Session 2022-10-25-a"]
+
+
+def test_rf64_and_broadcast_wave_parts_are_joined_sample_exactly(built: Ws) -> None:
+    # RF64 (the 64-bit WAV recorders write past 4 GB, here forced on a small file) and a
+    # Broadcast Wave with its bext chunk, 24-bit, as field recorders write them
+    folder = built.root / "recordings" / "2023-03-e"
+    rf64 = make_tone(folder / "ZOOM0001.WAV", 4, codec=("-c:a", "pcm_s24le", "-rf64", "always"))
+    bwf = make_tone(
+        folder / "ZOOM0002.WAV",
+        3,
+        codec=("-c:a", "pcm_s24le", "-write_bext", "1", "-metadata", "originator=ZOOM H6"),
+    )
+    assert rf64.read_bytes()[:4] == b"RF64"
+    assert b"bext" in bwf.read_bytes()[:512]
+    built.write_session("2023-03-e", date="2023-03-16T19:00:00+01:00", season=1, episode=5)
+    result = built.run("build", "2023-03-e")
+    assert result.exit_code == 0, result.output
+    assert "shorter than its header" not in result.stderr
+    master = built.root / "archive" / "2023-03-e" / "2023-03-e.flac"
+    assert _decode(master) == _decode(rf64) + _decode(bwf)
+    assert FLAC(master).info.bits_per_sample == 24
 
 
 def test_feed_read_by_two_clients_with_exact_enclosure_lengths(built: Ws) -> None:

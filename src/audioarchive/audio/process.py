@@ -278,11 +278,12 @@ def _render_on_target(
         if attempt == MAX_RENDERS:
             break
         log.info(
-            "%s: render %d missed (%.2f LUFS, %.2f dBTP); correcting",
+            "%s: pass %d measured %.2f LUFS, %.2f dBTP; rendering again to land on %.1f LUFS",
             job.session_id,
             attempt,
             result.mp3.integrated,
             result.mp3.true_peak,
+            profile.target_lufs,
         )
         spec = replace(
             spec,

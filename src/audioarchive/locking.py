@@ -53,7 +53,7 @@ def _locked(path: Path, what: str) -> Iterator[None]:
                 hint="wait for it to finish, then run this command again",
             ) from None
         os.ftruncate(fd, 0)
-        os.write(fd, f"{what} {os.getpid()}\n".encode())
+        os.write(fd, f"{what} (pid {os.getpid()})\n".encode())  # as the refusal names it
         with _guard:
             _held[path] = 1
         try:
@@ -66,11 +66,7 @@ def _locked(path: Path, what: str) -> Iterator[None]:
 
 
 def _read_holder(fd: int) -> str:
-    """'build (pid 4242)' from the holder's 'build 4242'; '' when unreadable."""
     try:
-        words = os.pread(fd, 200, 0).decode("utf-8", "replace").split()
+        return os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
     except OSError:
         return ""
-    if len(words) == 2 and words[1].isdigit():
-        return f"{words[0]} (pid {words[1]})"
-    return " ".join(words)

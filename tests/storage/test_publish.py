@@ -266,7 +266,7 @@ def test_publish_refuses_while_another_holds_the_workspace(s3_ws: Ws, seaweedfs:
     fd = os.open(lock, os.O_RDWR | os.O_CREAT)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        os.write(fd, b"publish 4242\n")
+        os.write(fd, b"publish (pid 4242)\n")
         result = s3_ws.run("publish")
     finally:
         os.close(fd)

@@ -14,7 +14,9 @@ import logging
 import re
 import socket
 import threading
+import time
 from dataclasses import dataclass
+from email.message import Message
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -34,6 +36,31 @@ class ServeConfig:
     root: Path
     base_url: str  # the address the files were built for
     rewrite: bool = True
+    access_log: Path | None = None  # append one combined-format line per request
+
+
+class AccessLog:
+    """The combined log format of nginx and Apache, one line per request, appended."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = path.open("a", encoding="utf-8", buffering=1)
+        self._lock = threading.Lock()
+
+    def write(self, client: str, request: str, status: int, sent: int, headers: Message) -> None:
+        when = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime())
+        referer = _quote(headers.get("Referer", "-"))
+        agent = _quote(headers.get("User-Agent", "-"))
+        line = f'{client} - - [{when}] "{_quote(request)}" {status} {sent} "{referer}" "{agent}"\n'
+        with self._lock:
+            self._handle.write(line)
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def _quote(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
 
 
 def parse_range(header: str, size: int) -> tuple[int, int] | None:
@@ -58,7 +85,9 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
     return first, min(last, size - 1)
 
 
-def make_handler(config: ServeConfig) -> type[BaseHTTPRequestHandler]:
+def make_handler(
+    config: ServeConfig, access: AccessLog | None = None
+) -> type[BaseHTTPRequestHandler]:
     root = config.root.resolve()
 
     class Handler(BaseHTTPRequestHandler):
@@ -67,13 +96,34 @@ def make_handler(config: ServeConfig) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
+            self._status, self._sent = 0, 0
             self._serve(send_body=True)
+            self._log_access()
 
         def do_HEAD(self) -> None:
+            self._status, self._sent = 0, 0
             self._serve(send_body=False)
+            self._log_access()
 
         def log_message(self, format: str, *args: object) -> None:
             log.info("%s %s", self.address_string(), format % args)
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            super().log_request(code, size)
+            self._status = int(code) if str(code).isdigit() else 0
+
+        def send_header(self, keyword: str, value: str) -> None:
+            if keyword == "Content-Length" and self.command != "HEAD":
+                self._sent = int(value)  # what an answer without a streamed file sends
+            super().send_header(keyword, value)
+
+        def _log_access(self) -> None:
+            if access is not None:
+                client = self.client_address[0]
+                access.write(client, self.requestline, self._status, self._sent, self.headers)
+
+        _status = 0
+        _sent = 0
 
         def _resolve(self) -> Path | None:
             path = unquote(urlsplit(self.path).path)
@@ -147,12 +197,13 @@ def make_handler(config: ServeConfig) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(body[first : last + 1])
                 return
             with target.open("rb") as handle:
-                _copy_range(handle, self.wfile, first, last - first + 1)
+                self._sent = _copy_range(handle, self.wfile, first, last - first + 1)
 
     return Handler
 
 
-def _copy_range(src: BinaryIO, dest: io.BufferedIOBase, offset: int, length: int) -> None:
+def _copy_range(src: BinaryIO, dest: io.BufferedIOBase, offset: int, length: int) -> int:
+    """Copy ``length`` bytes from ``offset``; return how many the client took."""
     src.seek(offset)
     remaining = length
     while remaining > 0:
@@ -162,16 +213,26 @@ def _copy_range(src: BinaryIO, dest: io.BufferedIOBase, offset: int, length: int
         try:
             dest.write(block)
         except (BrokenPipeError, ConnectionResetError):
-            return
+            break
         remaining -= len(block)
+    return length - remaining
 
 
 def make_server(
     config: ServeConfig, host: str = "127.0.0.1", port: int = 8000
 ) -> ThreadingHTTPServer:
     """A ready server (call ``serve_forever``); ``port=0`` picks a free one."""
-    server = ThreadingHTTPServer((host, port), make_handler(config))
+    access = AccessLog(config.access_log) if config.access_log is not None else None
+    server = ThreadingHTTPServer((host, port), make_handler(config, access))
     server.daemon_threads = True
+    if access is not None:
+        closing = server.server_close
+
+        def server_close() -> None:
+            closing()
+            access.close()
+
+        server.server_close = server_close  # type: ignore[method-assign]
     return server
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from audioarchive.cli._common import App, handle_errors, pass_app
@@ -22,9 +24,17 @@ from audioarchive.server import ServeConfig, lan_addresses, make_server
     is_flag=True,
     help="Serve the feed and pages exactly as built, without putting this server's address in.",
 )
+@click.option(
+    "--access-log",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append one line per request to this file, in the combined log format "
+    "(for 'audioarchive stats'). It holds IP addresses: delete it once counted.",
+)
 @pass_app
 @handle_errors
-def serve_command(app: App, port: int, host: str, no_rewrite: bool) -> None:
+def serve_command(
+    app: App, port: int, host: str, no_rewrite: bool, access_log: Path | None
+) -> None:
     """Serve feed/ over HTTP (HEAD and byte ranges), for podcast apps on this machine or the LAN.
 
     The feed and pages are served with the address they were built for
@@ -40,7 +50,12 @@ def serve_command(app: App, port: int, host: str, no_rewrite: bool) -> None:
     root = settings.paths.feed
     if not (root / "feed.xml").is_file():
         raise InputError("feed/feed.xml does not exist", hint="run 'audioarchive build' first")
-    config = ServeConfig(root=root, base_url=settings.site.base_url, rewrite=not no_rewrite)
+    config = ServeConfig(
+        root=root,
+        base_url=settings.site.base_url,
+        rewrite=not no_rewrite,
+        access_log=access_log,
+    )
     try:
         server = make_server(config, host, port)
     except OSError as err:

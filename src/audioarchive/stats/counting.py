@@ -1,0 +1,340 @@
+"""Counting downloads from access logs, by the IAB Podcast Measurement Guidelines v2.2.
+
+A request counts toward a download when it is a ``GET`` answered 200 or 206 for an
+episode file, by a client that is not a bot (by the user-agent list) nor in an excluded
+network. Requests are grouped per UTC day, episode and *listener*: a keyed hash of the
+IP address (IPv6 cut to its /64) and the full user agent, with a key that is random and
+different for every day. The audio bytes a listener received that day are added up (the
+union of the byte ranges when the log gives offsets; otherwise the bytes sent, less the
+ID3 tag for whole-file answers); the day's download is counted once, when that total
+reaches one minute of audio (the whole file for episodes shorter than a minute).
+
+Re-reading is harmless: a log file counted before is recognised by its SHA-256, and every
+counted line leaves a keyed hash for its day, so the same line in another file (a
+rotated copy, a concatenation) counts once. A day stays open for ``HOLD_DAYS`` after it
+ends, so that its lines may come in several runs; then its hashes and key are deleted,
+and lines of that day given later are reported as ``day closed`` and not counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+from audioarchive.errors import InputError
+from audioarchive.stats.logformats import (
+    FORMAT_NAMES,
+    LogFormat,
+    Request,
+    detect_format,
+    is_header,
+    line_parser,
+    numbered_lines,
+    open_log,
+)
+from audioarchive.stats.media import MediaFile, MediaIndex
+from audioarchive.stats.store import HOLD_DAYS, ListenerRow, Store
+from audioarchive.stats.useragents import AgentCache, AgentList
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Reason = Literal[
+    "not GET",
+    "not 200/206",
+    "not an episode",
+    "bot",
+    "excluded network",
+    "repeated line",
+    "day closed",
+]
+FileStatus = Literal["counted", "already counted"]
+MALFORMED_SHOWN = 5
+_FLUSH_AT = 100_000  # listener states held in memory before they go to the database
+_EPOCH = date(1970, 1, 1)
+
+
+@dataclass
+class FileResult:
+    """What one log file gave. Line numbers only: never the content of a line."""
+
+    name: str
+    format: LogFormat
+    status: FileStatus
+    lines: int = 0
+    malformed: int = 0
+    malformed_lines: list[int] = field(default_factory=list)  # the first few
+    downloads: int = 0
+
+
+@dataclass
+class CountReport:
+    files: list[FileResult]
+    downloads: int  # new downloads counted by this run
+    filtered: dict[str, int]  # requests left out, by reason
+    closed_days: list[str]  # days whose listener hashes and key were deleted by this run
+
+
+@dataclass
+class CountOptions:
+    agents: AgentList
+    excluded: tuple[Network, ...] = ()
+    now: datetime | None = None  # "today", for closing days (tests set it)
+
+
+def day_text(day: int) -> str:
+    return (_EPOCH + timedelta(days=day)).isoformat()
+
+
+def count_logs(
+    logs: Sequence[Path],
+    media: MediaIndex,
+    store: Store,
+    options: CountOptions,
+    progress: Callable[[str], None] | None = None,
+) -> CountReport:
+    """Count the downloads in ``logs`` into ``store``; every format is checked first."""
+    formats = _detect_all(logs)
+    counter = _Counter(media, store, options)
+    results = []
+    for path, fmt in zip(logs, formats, strict=True):
+        if progress is not None:
+            progress(path.name)
+        results.append(counter.count_file(path, fmt))
+    now = options.now or datetime.now(UTC)
+    today = (now.date() - _EPOCH).days
+    closed = store.close_days(today - HOLD_DAYS)
+    return CountReport(
+        files=results,
+        downloads=sum(r.downloads for r in results),
+        filtered=dict(counter.filtered),
+        closed_days=[day_text(d) for d in closed],
+    )
+
+
+def _detect_all(logs: Sequence[Path]) -> list[LogFormat]:
+    formats: list[LogFormat] = []
+    unknown: list[str] = []
+    for path in logs:
+        try:
+            fmt = detect_format(path)
+        except OSError as err:
+            raise InputError(f"{path}: cannot read ({err.strerror or err})") from None
+        except EOFError:
+            fmt = None  # a truncated gzip file
+        if fmt is None:
+            unknown.append(str(path))
+        else:
+            formats.append(fmt)
+    if unknown:
+        expected = "; ".join(FORMAT_NAMES.values())
+        raise InputError(
+            f"{', '.join(unknown)}: unknown log format; expected one of: {expected}",
+            hint="nothing was counted; see docs/how-to/statistics.md for the formats",
+        )
+    return formats
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def network_prefix(ip: str) -> bytes:
+    """The part of an address that names a household: IPv4 whole, IPv6 its first 64 bits."""
+    try:
+        address = ipaddress.ip_address(ip.strip("[]"))
+    except ValueError:
+        return ip.encode("utf-8", "replace")
+    if isinstance(address, ipaddress.IPv6Address):
+        mapped = address.ipv4_mapped
+        if mapped is not None:
+            return mapped.packed
+        return address.packed[:8]
+    return address.packed
+
+
+class _Listener:
+    __slots__ = ("counted", "loose", "ranges")
+
+    def __init__(self, loose: int, ranges: list[tuple[int, int]], counted: bool) -> None:
+        self.loose = loose
+        self.ranges = ranges
+        self.counted = counted
+
+    def add(self, request: Request, media: MediaFile) -> None:
+        if request.range_start is None:
+            whole = request.status == 200
+            self.loose += max(0, request.sent - media.id3_size) if whole else request.sent
+            return
+        start = max(request.range_start, media.id3_size)
+        end = min(request.range_start + request.sent, media.size)
+        if end > start:
+            self.ranges = _merge([*self.ranges, (start, end)])
+
+    @property
+    def audio(self) -> int:
+        return self.loose + sum(end - start for start, end in self.ranges)
+
+
+def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _ranges_text(ranges: list[tuple[int, int]]) -> str:
+    return ",".join(f"{s}-{e}" for s, e in ranges)
+
+
+def _ranges_of(text: str) -> list[tuple[int, int]]:
+    out = []
+    for piece in filter(None, text.split(",")):
+        start, _, end = piece.partition("-")
+        out.append((int(start), int(end)))
+    return out
+
+
+StateKey = tuple[int, str, bytes]
+
+
+class _Counter:
+    def __init__(self, media: MediaIndex, store: Store, options: CountOptions) -> None:
+        self.media = media
+        self.store = store
+        self.agents = AgentCache(options.agents)
+        self.excluded = options.excluded
+        self.closed = store.closed_days()
+        self.filtered: Counter[str] = Counter()
+        self.states: dict[StateKey, _Listener] = {}
+        self.downloads: Counter[tuple[str, str, str, str]] = Counter()
+        self._excluded_cache: dict[str, bool] = {}
+
+    def count_file(self, path: Path, fmt: LogFormat) -> FileResult:
+        digest = file_digest(path)
+        if self.store.file_counted(digest):
+            return FileResult(path.name, fmt, "already counted")
+        result = FileResult(path.name, fmt, "counted")
+        parse = line_parser(fmt)
+        with self.store.transaction(), open_log(path) as handle:
+            for number, line in numbered_lines(handle):
+                result.lines = number
+                request = parse(line)
+                if request is None:
+                    result.malformed += 1
+                    if len(result.malformed_lines) < MALFORMED_SHOWN:
+                        result.malformed_lines.append(number)
+                elif not is_header(request):
+                    self._count(request, line)
+                if len(self.states) >= _FLUSH_AT:
+                    self._flush()
+            self._flush()
+            result.downloads = sum(self.downloads.values())
+            self.store.add_downloads(dict(self.downloads))
+            self.downloads.clear()
+            self.store.record_file(digest, path.name, result.lines)
+        return result
+
+    def _count(self, request: Request, line: str) -> None:
+        reason = self._reason(request)
+        if reason is not None:
+            self.filtered[reason] += 1
+            return
+        media = self.media.match(request.path)
+        if media is None:
+            self.filtered["not an episode"] += 1
+            return
+        agent = self.agents.classify(request.user_agent)
+        if agent.is_bot:
+            self.filtered["bot"] += 1
+            return
+        if self.excluded and self._is_excluded(request.ip):
+            self.filtered["excluded network"] += 1
+            return
+        day = request.day
+        if day in self.closed:
+            self.filtered["day closed"] += 1
+            return
+        key = self.store.day_key(day)
+        line_hash = hashlib.blake2b(line.encode("utf-8"), key=key, digest_size=16).digest()
+        if not self.store.mark_seen(day, line_hash):
+            self.filtered["repeated line"] += 1
+            return
+        who = network_prefix(request.ip) + b"\0" + request.user_agent.encode("utf-8", "replace")
+        listener = hashlib.blake2b(who, key=key, digest_size=16).digest()
+        state = self._state((day, media.episode, listener))
+        state.add(request, media)
+        if not state.counted and state.audio >= max(1, media.minute_bytes):
+            state.counted = True
+            self.downloads[(media.episode, day_text(day), agent.name, request.country)] += 1
+
+    def _reason(self, request: Request) -> Reason | None:
+        if request.method != "GET":
+            return "not GET"
+        if request.status not in (200, 206):
+            return "not 200/206"
+        return None
+
+    def _is_excluded(self, ip: str) -> bool:
+        found = self._excluded_cache.get(ip)
+        if found is None:
+            try:
+                address = ipaddress.ip_address(ip.strip("[]"))
+                found = any(address in network for network in self.excluded)
+            except ValueError:
+                found = False
+            if len(self._excluded_cache) > 100_000:
+                self._excluded_cache.clear()
+            self._excluded_cache[ip] = found
+        return found
+
+    def _state(self, key: StateKey) -> _Listener:
+        state = self.states.get(key)
+        if state is None:
+            row = self.store.listener(*key)
+            if row is None:
+                state = _Listener(0, [], counted=False)
+            else:
+                state = _Listener(row[3], _ranges_of(row[4]), counted=bool(row[5]))
+            self.states[key] = state
+        return state
+
+    def _flush(self) -> None:
+        rows: list[ListenerRow] = [
+            (day, episode, listener, s.loose, _ranges_text(s.ranges), int(s.counted))
+            for (day, episode, listener), s in self.states.items()
+        ]
+        self.store.save_listeners(rows)
+        self.states.clear()
+
+
+def read_networks(path: Path) -> tuple[Network, ...]:
+    """CIDR ranges, one a line (``#`` comments): the data-centre networks to leave out."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"{path}: cannot read ({err.strerror})") from None
+    networks: list[Network] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        entry = raw.split("#", 1)[0].strip()
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise InputError(
+                f"{path}: line {number}: {entry!r} is not a network; expected CIDR like "
+                "192.0.2.0/24 or 2001:db8::/32"
+            ) from None
+    return tuple(networks)

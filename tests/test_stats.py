@@ -1,0 +1,181 @@
+"""Listening statistics: generated logs in each format, whose true counts are known."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from audioarchive.errors import InputError
+from audioarchive.stats.counting import CountOptions, CountReport, count_logs, network_prefix
+from audioarchive.stats.logformats import parse_clf_time, sniff_format
+from audioarchive.stats.media import id3_size
+from audioarchive.stats.report import build_report
+from audioarchive.stats.store import Store
+from audioarchive.stats.useragents import load_agents
+from tests import stats_logs as gen
+
+OPEN = datetime(2026, 3, 3, tzinfo=UTC)  # the scenario's days are still open
+LATER = datetime(2026, 4, 1, tzinfo=UTC)  # they are closed
+AGENTS = load_agents()
+
+
+def _write(path: Path, lines: list[str], *, header: str = "", gz: bool = False) -> Path:
+    text = header + "".join(f"{line}\n" for line in lines)
+    if gz:
+        path.write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _logs(tmp_path: Path, fmt: str, hits: list[gen.Hit]) -> list[Path]:
+    """The scenario split in two files (the second gzipped), with a malformed line."""
+    lines = gen.render(hits, fmt)
+    header = gen.W3C_HEADER if fmt == "w3c" else ""
+    half = len(lines) // 2
+    first = _write(tmp_path / f"{fmt}-1.log", [*lines[:half], "garbage, not a request"], header=header)
+    second = _write(tmp_path / f"{fmt}-2.log.gz", lines[half:], header=header, gz=True)
+    return [second, first]  # out of order
+
+
+def _count(store: Store, logs: list[Path], now: datetime = OPEN) -> CountReport:
+    return count_logs(logs, gen.media(), store, CountOptions(AGENTS, now=now))
+
+
+def _by_day_app(store: Store) -> dict[tuple[str, str], int]:
+    out: dict[tuple[str, str], int] = {}
+    for _episode, day, app, _country, n in store.downloads():
+        out[(day, app)] = out.get((day, app), 0) + n
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["combined", "s3", "w3c"])
+def test_counts_equal_the_scenario(tmp_path: Path, fmt: str) -> None:
+    hits, expected = gen.scenario(with_offsets=fmt == "w3c")
+    if fmt != "w3c":
+        hits = gen.without_offsets(hits)
+    store = Store(tmp_path / "stats")
+    logs = _logs(tmp_path, fmt, hits)
+    report = _count(store, logs)
+    assert _by_day_app(store) == expected
+    assert report.downloads == sum(expected.values())
+    assert [f.format for f in report.files] == [fmt, fmt]
+    plain = next(f for f in report.files if f.name.endswith(".log"))
+    assert plain.malformed == 1
+    assert plain.malformed_lines == [plain.lines]
+    assert report.filtered["not GET"] == 2
+    assert report.filtered["bot"] == 2
+    # read again: the same files, then the same lines in a new file (a concatenation)
+    again = _count(store, logs)
+    assert [f.status for f in again.files] == ["already counted"] * 2
+    assert again.downloads == 0
+    lines = gen.render(hits, fmt)
+    header = gen.W3C_HEADER if fmt == "w3c" else ""
+    copy = _write(tmp_path / "all.log", lines, header=header)
+    third = _count(store, [copy])
+    assert third.downloads == 0
+    assert third.filtered["repeated line"] > 0
+    assert _by_day_app(store) == expected
+    store.close()
+
+
+def test_w3c_country_and_episode_table(tmp_path: Path) -> None:
+    hits, expected = gen.scenario(with_offsets=True)
+    store = Store(tmp_path / "stats")
+    _count(store, _logs(tmp_path, "w3c", hits))
+    report = build_report(store.downloads(), gen.media().episodes)
+    assert report.countries == {"FR": sum(expected.values())}
+    [episode] = report.episodes
+    assert (episode.first_day, episode.first_7_days, episode.total) == ("2026-03-01", 4, 4)
+    assert episode.daily[:3] == (3, 1, 0)
+    assert report.months == {"2026-03": 4}
+    assert report.apps == {"Apple Podcasts": 2, "Overcast": 2}
+
+
+def test_days_close_keys_and_hashes_go_later_lines_are_refused(tmp_path: Path) -> None:
+    hits, expected = gen.scenario(with_offsets=False)
+    hits = gen.without_offsets(hits)
+    store = Store(tmp_path / "stats")
+    _count(store, _logs(tmp_path, "combined", hits))
+    assert json.loads(store.keys_path.read_text()) != {}
+    report = _count(store, [], now=LATER)
+    assert report.closed_days == ["2026-03-01", "2026-03-02"]
+    assert json.loads(store.keys_path.read_text()) == {}
+    db = sqlite3.connect(store.path)
+    assert db.execute("SELECT count(*) FROM listeners").fetchone() == (0,)
+    assert db.execute("SELECT count(*) FROM seen").fetchone() == (0,)
+    db.close()
+    # the same lines in a file never seen: the days are closed, nothing is counted twice
+    late = _count(store, [_write(tmp_path / "late.log", gen.render(hits, "combined"))], LATER)
+    assert late.downloads == 0
+    assert late.filtered["day closed"] == sum(
+        1 for h in hits if h.method == "GET" and h.status in (200, 206) and "bot" not in h.agent
+        and not h.agent.startswith("curl") and h.path != "/podcast/feed.xml"
+    )
+    assert _by_day_app(store) == expected
+    store.close()
+
+
+def test_days_split_over_two_runs_count_once(tmp_path: Path) -> None:
+    # one listener's ranges spread over two log files read in two runs: one download
+    store = Store(tmp_path / "stats")
+    ranges = [
+        gen.Hit(datetime(2026, 3, 1, 9, i, tzinfo=UTC), "192.0.2.1", gen.OVERCAST, status=206,
+                sent=200_000, start=gen.ID3 + i * 200_000)
+        for i in range(6)
+    ]  # fmt: skip
+    first = _write(tmp_path / "a.log", [gen.combined(h) for h in ranges[:3]])
+    second = _write(tmp_path / "b.log", [gen.combined(h) for h in ranges[3:]])
+    assert _count(store, [first]).downloads == 0  # 600,000 bytes: not yet a minute
+    assert _count(store, [second]).downloads == 1  # 1,200,000 bytes over the day
+    store.close()
+
+
+def test_unknown_format_is_named_and_nothing_counted(tmp_path: Path) -> None:
+    good = _write(tmp_path / "good.log", [gen.combined(gen.Hit(OPEN, "192.0.2.1", gen.APPLE))])
+    bad = _write(tmp_path / "notes.txt", ["Dear diary,", "today nothing happened."])
+    store = Store(tmp_path / "stats")
+    with pytest.raises(InputError, match=r"notes\.txt: unknown log format; expected one of"):
+        _count(store, [good, bad])
+    assert store.downloads() == []
+    store.close()
+
+
+def test_parsers_and_helpers() -> None:
+    assert parse_clf_time("10/Oct/2000:13:55:36 -0700") == 971211336
+    assert network_prefix("2001:db8:1:2::10") == network_prefix("2001:db8:1:2:ffff::99")
+    assert network_prefix("2001:db8:1:2::10") != network_prefix("2001:db8:1:3::10")
+    assert network_prefix("::ffff:192.0.2.1") == network_prefix("192.0.2.1")
+    assert id3_size(b"ID3\x04\x00\x00\x00\x00\x02\x01") == 10 + 257
+    assert id3_size(b"\xff\xfb\x90\x00" + bytes(6)) == 0
+    assert sniff_format([gen.s3(gen.Hit(OPEN, "192.0.2.1", gen.APPLE))]) == "s3"
+    assert sniff_format(["not a log line"]) is None
+
+
+@pytest.mark.parametrize(
+    ("agent", "kind", "name"),
+    [
+        (gen.APPLE, "app", "Apple Podcasts"),
+        ("AppleCoreMedia/1.0.0.20G75 (iPhone; U; CPU OS 16_6 like Mac OS X; fr_fr)", "app",
+         "Apple Podcasts"),
+        (gen.SPOTIFY, "app", "Spotify"),
+        ("AntennaPod/3.4.0", "app", "AntennaPod"),
+        ("iTMS", "bot", "Apple Podcasts crawler"),
+        (gen.BOTS[0], "bot", "Googlebot"),
+        ("python-requests/2.31.0", "bot", "Scripting library"),
+        ("", "bot", "Missing user agent"),
+        ("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", "browser",
+         "Firefox"),
+        ("Lavf/60.3.100", "library", "Android media player"),
+        ("SomethingNew/1.0", "unknown", "Other"),
+    ],
+)  # fmt: skip
+def test_user_agent_list(agent: str, kind: str, name: str) -> None:
+    found = AGENTS.classify(agent)
+    assert (found.type, found.name) == (kind, name)
+    assert AGENTS.updated

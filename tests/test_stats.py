@@ -82,6 +82,9 @@ def test_counts_equal_the_scenario(tmp_path: Path, fmt: str) -> None:
     assert third.filtered["repeated line"] > 0
     assert _by_day_app(store) == expected
     store.close()
+    for stored in (store.path, store.keys_path):
+        blob = stored.read_bytes()
+        assert [t for t in (*gen.IPS, *gen.AGENTS) if t.encode() in blob] == []
 
 
 def test_w3c_country_and_episode_table(tmp_path: Path) -> None:

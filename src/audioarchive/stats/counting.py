@@ -10,8 +10,9 @@ ID3 tag for whole-file answers); the day's download is counted once, when that t
 reaches one minute of audio (the whole file for episodes shorter than a minute).
 
 Re-reading is harmless: a log file counted before is recognised by its SHA-256, and every
-counted line leaves a keyed hash for its day, so the same line in another file (a
-rotated copy, a concatenation) counts once. A day stays open for ``HOLD_DAYS`` after it
+counted line leaves a keyed hash for its day (of the line and of how many identical lines
+came before it in the file), so the same line in another file (a rotated copy, a
+concatenation) counts once. A day stays open for ``HOLD_DAYS`` after it
 ends, so that its lines may come in several runs; then its hashes and key are deleted,
 and lines of that day given later are reported as ``day closed`` and not counted.
 """
@@ -220,6 +221,7 @@ class _Counter:
         self.states: dict[StateKey, _Listener] = {}
         self.downloads: Counter[tuple[str, str, str, str]] = Counter()
         self._excluded_cache: dict[str, bool] = {}
+        self.copies: dict[bytes, int] = {}  # identical lines in the current file
 
     def count_file(self, path: Path, fmt: LogFormat) -> FileResult:
         digest = file_digest(path)
@@ -227,6 +229,7 @@ class _Counter:
             return FileResult(path.name, fmt, "already counted")
         result = FileResult(path.name, fmt, "counted")
         parse = line_parser(fmt)
+        self.copies.clear()
         with self.store.transaction(), open_log(path) as handle:
             for number, line in numbered_lines(handle):
                 result.lines = number
@@ -267,7 +270,7 @@ class _Counter:
             self.filtered["day closed"] += 1
             return
         key = self.store.day_key(day)
-        line_hash = hashlib.blake2b(line.encode("utf-8"), key=key, digest_size=16).digest()
+        line_hash = self._line_hash(line, key)
         if not self.store.mark_seen(day, line_hash):
             self.filtered["repeated line"] += 1
             return
@@ -278,6 +281,23 @@ class _Counter:
         if not state.counted and state.audio >= max(1, media.minute_bytes):
             state.counted = True
             self.downloads[(media.episode, day_text(day), agent.name, request.country)] += 1
+
+    def _line_hash(self, line: str, key: bytes) -> bytes:
+        """A keyed hash of the line and of how many identical lines came before it.
+
+        Combined logs have one-second times and no request id: an app asking for three
+        equal ranges in the same second writes three identical lines, which are three
+        requests. The k-th copy of a line in a file is told apart from the first, and a
+        copy of the file (rotated, concatenated) gives the same hashes again.
+        """
+        digest = hashlib.blake2b(line.encode("utf-8"), key=key, digest_size=16).digest()
+        copies = self.copies.get(digest, 0)
+        if len(self.copies) >= _FLUSH_AT:
+            self.copies.clear()  # identical lines are neighbours: the same second
+        self.copies[digest] = copies + 1
+        if copies == 0:
+            return digest
+        return hashlib.blake2b(digest + copies.to_bytes(4, "big"), key=key, digest_size=16).digest()
 
     def _reason(self, request: Request) -> Reason | None:
         if request.method != "GET":

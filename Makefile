@@ -40,6 +40,7 @@ bench:
 	@scripts/system-deps.sh required:ffmpeg required:ffprobe optional:espeak-ng
 	@scripts/venv.sh $(VENV) $(PYTHON) bench
 	@$(BIN)/python benchmarks/bench.py --hours $(HOURS)
+	@$(BIN)/python benchmarks/stats_bench.py --lines $${STATS_LINES:-1000000}
 
 lint: setup-test
 	$(BIN)/ruff check src tests scripts

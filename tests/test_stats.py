@@ -38,7 +38,9 @@ def _logs(tmp_path: Path, fmt: str, hits: list[gen.Hit]) -> list[Path]:
     lines = gen.render(hits, fmt)
     header = gen.W3C_HEADER if fmt == "w3c" else ""
     half = len(lines) // 2
-    first = _write(tmp_path / f"{fmt}-1.log", [*lines[:half], "garbage, not a request"], header=header)
+    first = _write(
+        tmp_path / f"{fmt}-1.log", [*lines[:half], "garbage, not a request"], header=header
+    )
     second = _write(tmp_path / f"{fmt}-2.log.gz", lines[half:], header=header, gz=True)
     return [second, first]  # out of order
 
@@ -117,8 +119,13 @@ def test_days_close_keys_and_hashes_go_later_lines_are_refused(tmp_path: Path) -
     late = _count(store, [_write(tmp_path / "late.log", gen.render(hits, "combined"))], LATER)
     assert late.downloads == 0
     assert late.filtered["day closed"] == sum(
-        1 for h in hits if h.method == "GET" and h.status in (200, 206) and "bot" not in h.agent
-        and not h.agent.startswith("curl") and h.path != "/podcast/feed.xml"
+        1
+        for h in hits
+        if h.method == "GET"
+        and h.status in (200, 206)
+        and "bot" not in h.agent
+        and not h.agent.startswith("curl")
+        and h.path != "/podcast/feed.xml"
     )
     assert _by_day_app(store) == expected
     store.close()

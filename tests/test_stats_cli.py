@@ -53,8 +53,7 @@ def _serve_and_listen(built: Ws, log: Path) -> list[str]:
 
 
 def _personal(blob: bytes) -> list[str]:
-    found = [t for t in ("127.0.0.1", OVERCAST, ANTENNAPOD, CURL) if t.encode() in blob]
-    return found
+    return [t for t in ("127.0.0.1", OVERCAST, ANTENNAPOD, CURL) if t.encode() in blob]
 
 
 def test_serve_log_counted_and_nothing_personal_kept(built: Ws, tmp_path: Path) -> None:
@@ -62,7 +61,8 @@ def test_serve_log_counted_and_nothing_personal_kept(built: Ws, tmp_path: Path) 
     ids = _serve_and_listen(built, log)
     lines = log.read_text().splitlines()
     assert len(lines) == 9
-    assert lines[2].startswith("127.0.0.1 - - [") and '" 206 ' in lines[2]
+    assert lines[2].startswith("127.0.0.1 - - [")
+    assert '" 206 ' in lines[2]
 
     counted = built.run("stats", str(log))
     assert counted.exit_code == 0, counted.output

@@ -150,6 +150,8 @@ def file_digest(path: Path) -> str:
 
 def network_prefix(ip: str) -> bytes:
     """The part of an address that names a household: IPv4 whole, IPv6 its first 64 bits."""
+    if ":" not in ip:
+        return ip.encode("ascii", "replace")  # IPv4 (its text is the whole address)
     try:
         address = ipaddress.ip_address(ip.strip("[]"))
     except ValueError:
@@ -157,9 +159,9 @@ def network_prefix(ip: str) -> bytes:
     if isinstance(address, ipaddress.IPv6Address):
         mapped = address.ipv4_mapped
         if mapped is not None:
-            return mapped.packed
+            return str(mapped).encode("ascii")
         return address.packed[:8]
-    return address.packed
+    return str(address).encode("ascii")
 
 
 class _Listener:
@@ -221,7 +223,11 @@ class _Counter:
         self.states: dict[StateKey, _Listener] = {}
         self.downloads: Counter[tuple[str, str, str, str]] = Counter()
         self._excluded_cache: dict[str, bool] = {}
+        self._prefixes: dict[str, bytes] = {}
         self.copies: dict[bytes, int] = {}  # identical lines in the current file
+        self.stored_days = store.listener_days()  # days whose states may be in the database
+        self.seen_days = store.seen_days()  # days whose line hashes may be in the database
+        self.pending_seen: set[tuple[int, bytes]] = set()
 
     def count_file(self, path: Path, fmt: LogFormat) -> FileResult:
         digest = file_digest(path)
@@ -240,7 +246,7 @@ class _Counter:
                         result.malformed_lines.append(number)
                 elif not is_header(request):
                     self._count(request, line)
-                if len(self.states) >= _FLUSH_AT:
+                if len(self.states) >= _FLUSH_AT or len(self.pending_seen) >= 2 * _FLUSH_AT:
                     self._flush()
             self._flush()
             result.downloads = sum(self.downloads.values())
@@ -271,10 +277,10 @@ class _Counter:
             return
         key = self.store.day_key(day)
         line_hash = self._line_hash(line, key)
-        if not self.store.mark_seen(day, line_hash):
+        if not self._first_time(day, line_hash):
             self.filtered["repeated line"] += 1
             return
-        who = network_prefix(request.ip) + b"\0" + request.user_agent.encode("utf-8", "replace")
+        who = self._prefix(request.ip) + b"\0" + request.user_agent.encode("utf-8", "replace")
         listener = hashlib.blake2b(who, key=key, digest_size=16).digest()
         state = self._state((day, media.episode, listener))
         state.add(request, media)
@@ -299,6 +305,23 @@ class _Counter:
             return digest
         return hashlib.blake2b(digest + copies.to_bytes(4, "big"), key=key, digest_size=16).digest()
 
+    def _prefix(self, ip: str) -> bytes:
+        found = self._prefixes.get(ip)
+        if found is None:
+            if len(self._prefixes) >= _FLUSH_AT:
+                self._prefixes.clear()
+            found = self._prefixes[ip] = network_prefix(ip)
+        return found
+
+    def _first_time(self, day: int, line_hash: bytes) -> bool:
+        key = (day, line_hash)
+        if key in self.pending_seen:
+            return False
+        if day in self.seen_days and self.store.was_seen(day, line_hash):
+            return False
+        self.pending_seen.add(key)
+        return True
+
     def _reason(self, request: Request) -> Reason | None:
         if request.method != "GET":
             return "not GET"
@@ -322,7 +345,7 @@ class _Counter:
     def _state(self, key: StateKey) -> _Listener:
         state = self.states.get(key)
         if state is None:
-            row = self.store.listener(*key)
+            row = self.store.listener(*key) if key[0] in self.stored_days else None
             if row is None:
                 state = _Listener(0, [], counted=False)
             else:
@@ -336,7 +359,11 @@ class _Counter:
             for (day, episode, listener), s in self.states.items()
         ]
         self.store.save_listeners(rows)
+        self.stored_days.update(day for day, *_ in rows)
         self.states.clear()
+        self.store.add_seen(self.pending_seen)
+        self.seen_days.update(day for day, _ in self.pending_seen)
+        self.pending_seen.clear()
 
 
 def read_networks(path: Path) -> tuple[Network, ...]:

@@ -9,6 +9,7 @@ Read from the built episodes (``.audioarchive/state/<id>.json`` and the files in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from audioarchive.episode import load_record
@@ -27,7 +28,7 @@ class MediaFile:
     id3_size: int  # bytes of the ID3v2 tag at the start (0 when none)
     duration: float  # seconds
 
-    @property
+    @cached_property
     def minute_bytes(self) -> int:
         """Audio bytes a listener must receive to count: one minute, or the whole file."""
         audio = max(0, self.size - self.id3_size)

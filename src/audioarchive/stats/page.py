@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from audioarchive.stats.report import StatsReport
@@ -23,8 +24,10 @@ def render_page(report: StatsReport, title: str, chart: str | None) -> bytes:
         '<meta name="viewport" content="width=device-width,initial-scale=1">',
         f"<title>Downloads: {escape(title)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>Downloads: {escape(title)}</h1>",
-        f"<p>{report.total} downloads from {report.first_day or '-'} to "
-        f"{report.last_day or '-'}, counted by the IAB rules (private page: not published).</p>",
+        (
+            f"<p>{report.total} downloads from {report.first_day or '-'} to "
+            f"{report.last_day or '-'}, counted by the IAB rules (private page: not published).</p>"
+        ),
     ]
     if chart:
         parts.append(f'<img src="{escape(chart)}" alt="Downloads per month and first 30 days">')
@@ -34,7 +37,9 @@ def render_page(report: StatsReport, title: str, chart: str | None) -> bytes:
         [[e.title, e.date, e.first_7_days, e.first_30_days, e.first_90_days, e.total]
          for e in report.episodes],
     ))  # fmt: skip
-    parts.append(_table("Months", ["Month", "Downloads"], [[m, n] for m, n in report.months.items()]))
+    parts.append(
+        _table("Months", ["Month", "Downloads"], [[m, n] for m, n in report.months.items()])
+    )
     parts.append(_table("Apps", ["App", "Downloads"], [[a, n] for a, n in report.apps.items()]))
     if report.countries:
         rows = [[c or "unknown", n] for c, n in report.countries.items()]
@@ -43,8 +48,8 @@ def render_page(report: StatsReport, title: str, chart: str | None) -> bytes:
     return "\n".join(parts).encode("utf-8")
 
 
-def _table(caption: str, head: list[str], rows: list[list[str | int]]) -> str:
-    def cell(tag: str, value: str | int) -> str:
+def _table(caption: str, head: list[str], rows: Sequence[Sequence[object]]) -> str:
+    def cell(tag: str, value: object) -> str:
         numeric = ' class="n"' if isinstance(value, int) else ""
         return f"<{tag}{numeric}>{escape(str(value))}</{tag}>"
 

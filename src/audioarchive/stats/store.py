@@ -16,7 +16,6 @@ What is kept, and for how long (docs/how-to/statistics.md says the same):
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -62,9 +61,7 @@ class Store:
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None)
             self.db.executescript(_SCHEMA)
-            self.db.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,)
-            )
+            self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         except sqlite3.DatabaseError as err:
             raise InputError(
                 f"{self.path}: not a statistics database ({err})",
@@ -100,7 +97,7 @@ class Store:
     def _save_keys(self) -> None:
         text = json.dumps({str(d): k.hex() for d, k in sorted(self.keys.items())}, indent=1)
         write_atomic(self.keys_path, text.encode("ascii"))
-        os.chmod(self.keys_path, 0o600)
+        self.keys_path.chmod(0o600)
 
     def day_key(self, day: int) -> bytes:
         key = self.keys.get(day)
@@ -120,10 +117,15 @@ class Store:
     def closed_days(self) -> set[int]:
         return {day for (day,) in self.db.execute("SELECT day FROM closed_days")}
 
-    def mark_seen(self, day: int, digest: bytes) -> bool:
-        """Record a line's hash; ``False`` if it was there already."""
-        cursor = self.db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (day, digest))
-        return cursor.rowcount == 1
+    def seen_days(self) -> set[int]:
+        return {day for (day,) in self.db.execute("SELECT DISTINCT day FROM seen")}
+
+    def was_seen(self, day: int, digest: bytes) -> bool:
+        query = "SELECT 1 FROM seen WHERE day = ? AND digest = ?"
+        return self.db.execute(query, (day, digest)).fetchone() is not None
+
+    def add_seen(self, hashes: Iterable[tuple[int, bytes]]) -> None:
+        self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", hashes)
 
     # --- listeners -----------------------------------------------------------------------
 
@@ -134,6 +136,9 @@ class Store:
             (day, episode, listener),
         ).fetchone()
         return None if row is None else (row[0], row[1], row[2], row[3], row[4], row[5])
+
+    def listener_days(self) -> set[int]:
+        return {day for (day,) in self.db.execute("SELECT DISTINCT day FROM listeners")}
 
     def save_listeners(self, rows: Iterable[ListenerRow]) -> None:
         self.db.executemany("INSERT OR REPLACE INTO listeners VALUES (?, ?, ?, ?, ?, ?)", rows)
@@ -148,8 +153,18 @@ class Store:
     def close_days(self, before: int) -> list[int]:
         """Forget the listeners, line hashes and keys of the days before ``before``."""
         days = sorted(
-            {d for (d,) in self.db.execute("SELECT DISTINCT day FROM listeners WHERE day < ?", (before,))}
-            | {d for (d,) in self.db.execute("SELECT DISTINCT day FROM seen WHERE day < ?", (before,))}
+            {
+                d
+                for (d,) in self.db.execute(
+                    "SELECT DISTINCT day FROM listeners WHERE day < ?", (before,)
+                )
+            }
+            | {
+                d
+                for (d,) in self.db.execute(
+                    "SELECT DISTINCT day FROM seen WHERE day < ?", (before,)
+                )
+            }
             | {d for d in self.keys if d < before}
         )
         if not days:

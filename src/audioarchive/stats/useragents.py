@@ -103,5 +103,7 @@ def _entry(source: str, index: int, entry: object) -> tuple[re.Pattern[str], Age
     try:
         compiled = re.compile(pattern)
     except re.error as err:
-        raise InputError(f"{where}: pattern {pattern!r} is not a regular expression ({err})")
+        raise InputError(
+            f"{where}: pattern {pattern!r} is not a regular expression ({err})"
+        ) from None
     return compiled, Agent(kind, name)

@@ -189,3 +189,24 @@ def test_user_agent_list(agent: str, kind: str, name: str) -> None:
     found = AGENTS.classify(agent)
     assert (found.type, found.name) == (kind, name)
     assert AGENTS.updated
+
+
+def test_truncated_gzip_and_empty_file(tmp_path: Path) -> None:
+    hits = [gen.Hit(datetime(2026, 3, 1, 8, m, tzinfo=UTC), f"192.0.2.{m}", gen.APPLE)
+            for m in range(40)]  # fmt: skip
+    lines = [gen.combined(h) for h in hits]
+    whole = gzip.compress("".join(f"{line}\n" for line in lines).encode(), mtime=0)
+    cut = tmp_path / "cut.log.gz"
+    cut.write_bytes(whole[: len(whole) * 2 // 3])
+    empty = _write(tmp_path / "empty.log", [])
+    store = Store(tmp_path / "stats")
+    report = _count(store, [cut, empty])
+    first, nothing = report.files
+    assert first.damaged_at is not None
+    assert 0 < first.downloads < 40
+    assert (nothing.format, nothing.lines, nothing.downloads) == ("empty", 0, 0)
+    # the complete file later: only the lines after the cut are new
+    complete = tmp_path / "complete.log.gz"
+    complete.write_bytes(whole)
+    assert first.downloads + _count(store, [complete]).downloads == 40
+    store.close()

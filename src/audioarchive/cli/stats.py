@@ -104,6 +104,8 @@ def _print_counted(counted: CountReport) -> None:
             shown = ", ".join(str(n) for n in f.malformed_lines)
             more = ", …" if f.malformed > len(f.malformed_lines) else ""
             line += f"; {f.malformed} malformed lines skipped (lines {shown}{more})"
+        if f.damaged_at is not None:
+            line += f"; unreadable from line {f.damaged_at} (truncated or damaged file)"
         note(line)
     if counted.filtered:
         left = ", ".join(f"{reason}: {n}" for reason, n in sorted(counted.filtered.items()))

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal
 
 from audioarchive.errors import InputError
 from audioarchive.stats.logformats import (
@@ -70,6 +71,7 @@ class FileResult:
     malformed: int = 0
     malformed_lines: list[int] = field(default_factory=list)  # the first few
     downloads: int = 0
+    damaged_at: int | None = None  # the line where reading stopped (truncated gzip, …)
 
 
 @dataclass
@@ -125,8 +127,6 @@ def _detect_all(logs: Sequence[Path]) -> list[LogFormat]:
             fmt = detect_format(path)
         except OSError as err:
             raise InputError(f"{path}: cannot read ({err.strerror or err})") from None
-        except EOFError:
-            fmt = None  # a truncated gzip file
         if fmt is None:
             unknown.append(str(path))
         else:
@@ -237,23 +237,33 @@ class _Counter:
         parse = line_parser(fmt)
         self.copies.clear()
         with self.store.transaction(), open_log(path) as handle:
-            for number, line in numbered_lines(handle):
-                result.lines = number
-                request = parse(line)
-                if request is None:
-                    result.malformed += 1
-                    if len(result.malformed_lines) < MALFORMED_SHOWN:
-                        result.malformed_lines.append(number)
-                elif not is_header(request):
-                    self._count(request, line)
-                if len(self.states) >= _FLUSH_AT or len(self.pending_seen) >= 2 * _FLUSH_AT:
-                    self._flush()
+            try:
+                self._count_lines(handle, parse, result)
+            except (EOFError, OSError, zlib.error):
+                # a log cut short (still being written, or a damaged copy): what was read
+                # counts; its complete version, given later, adds only the lines after
+                result.damaged_at = result.lines + 1
             self._flush()
             result.downloads = sum(self.downloads.values())
             self.store.add_downloads(dict(self.downloads))
             self.downloads.clear()
             self.store.record_file(digest, path.name, result.lines)
         return result
+
+    def _count_lines(
+        self, handle: IO[str], parse: Callable[[str], Request | None], result: FileResult
+    ) -> None:
+        for number, line in numbered_lines(handle):
+            result.lines = number
+            request = parse(line)
+            if request is None:
+                result.malformed += 1
+                if len(result.malformed_lines) < MALFORMED_SHOWN:
+                    result.malformed_lines.append(number)
+            elif not is_header(request):
+                self._count(request, line)
+            if len(self.states) >= _FLUSH_AT or len(self.pending_seen) >= 2 * _FLUSH_AT:
+                self._flush()
 
     def _count(self, request: Request, line: str) -> None:
         reason = self._reason(request)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import IO, Literal
 from urllib.parse import unquote
 
-LogFormat = Literal["s3", "w3c", "combined"]
+LogFormat = Literal["s3", "w3c", "combined", "empty"]
 FORMAT_NAMES: dict[str, str] = {
     "s3": "S3 server access log",
     "w3c": "W3C extended log (CloudFront standard log)",
@@ -251,7 +252,7 @@ def numbered_lines(handle: IO[str]) -> Iterator[tuple[int, str]]:
 def sniff_format(lines: list[str]) -> LogFormat | None:
     """The format most of the first lines parse as, or ``None``."""
     if not lines:
-        return None
+        return "empty"  # nothing to read: not an error (nginx rotates empty files)
     if any(line.startswith(("#Version:", "#Fields:")) for line in lines[:3]):
         return "w3c"
     best: LogFormat | None = None
@@ -264,8 +265,13 @@ def sniff_format(lines: list[str]) -> LogFormat | None:
 
 
 def detect_format(path: Path) -> LogFormat | None:
+    first: list[str] = []
     with open_log(path) as handle:
-        first = [text for _, text in islice(numbered_lines(handle), _SNIFF_LINES)]
+        try:
+            first.extend(text for _, text in islice(numbered_lines(handle), _SNIFF_LINES))
+        except (EOFError, OSError, zlib.error):
+            if not first:
+                return None  # damaged from the start: nothing tells what it is
     return sniff_format(first)
 
 

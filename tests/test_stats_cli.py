@@ -107,3 +107,11 @@ def test_malformed_lines_shown_unknown_format_named(built: Ws, tmp_path: Path) -
     refused = built.run("stats", str(unknown))
     assert refused.exit_code == 2
     assert "notes.txt: unknown log format; expected one of: S3 server access log" in refused.output
+
+
+def test_a_workspace_never_built_is_refused(workspace: Ws, tmp_path: Path) -> None:
+    log = tmp_path / "access.log"
+    log.write_text('192.0.2.1 - - [01/Mar/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "a"\n')
+    result = workspace.run("stats", str(log))
+    assert result.exit_code == 2
+    assert "no built episode in this workspace" in result.output

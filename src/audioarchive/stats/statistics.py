@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from audioarchive.errors import InputError
 from audioarchive.session import Workspace
 from audioarchive.stats.counting import CountOptions, CountReport, count_logs, read_networks
 from audioarchive.stats.media import load_media
@@ -38,6 +39,12 @@ def update_statistics(
     workspace: Workspace, request: StatsRequest, progress: Callable[[str], None] | None = None
 ) -> StatsResult:
     media = load_media(workspace)
+    if request.logs and not any(e.files for e in media.episodes):
+        raise InputError(
+            "no built episode in this workspace: a request cannot be matched to an episode",
+            hint="run 'audioarchive build' first (the one-minute rule needs each file's size, "
+            "duration and ID3 tag)",
+        )
     store = Store(stats_dir(workspace.paths.state))
     try:
         counted = None

@@ -90,7 +90,6 @@ def build_report(
 
 def _episode_stats(episode: str, info: EpisodeInfo | None, days: Counter[str]) -> EpisodeStats:
     if not days:
-        windows = dict.fromkeys(WINDOWS, 0)
         return EpisodeStats(
             episode, info.title if info else episode, info.date if info else "", "",
             0, 0, 0, 0, (0,) * 30,

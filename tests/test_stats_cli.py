@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import http.client
 import json
+import os
 from pathlib import Path
 
 from audioarchive.server import ServeConfig, serve_in_thread
@@ -115,3 +117,19 @@ def test_a_workspace_never_built_is_refused(workspace: Ws, tmp_path: Path) -> No
     result = workspace.run("stats", str(log))
     assert result.exit_code == 2
     assert "no built episode in this workspace" in result.output
+
+
+def test_one_stats_run_at_a_time(workspace: Ws) -> None:
+    # another run holds the lock: flock on another open file, as another process would
+    folder = workspace.root / ".audioarchive" / "stats"
+    folder.mkdir(parents=True)
+    fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(fd, b"stats (pid 1)\n")
+        refused = workspace.run("stats")
+    finally:
+        os.close(fd)
+    assert refused.exit_code == 2
+    assert "another audioarchive stats (pid 1) is working in this workspace" in refused.output
+    assert workspace.run("stats").exit_code == 0  # released

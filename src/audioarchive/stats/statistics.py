@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audioarchive.errors import InputError
+from audioarchive.locking import workspace_lock
 from audioarchive.session import Workspace
 from audioarchive.stats.counting import CountOptions, CountReport, count_logs, read_networks
 from audioarchive.stats.media import load_media
@@ -45,20 +46,22 @@ def update_statistics(
             hint="run 'audioarchive build' first (the one-minute rule needs each file's size, "
             "duration and ID3 tag)",
         )
-    store = Store(stats_dir(workspace.paths.state))
-    try:
-        counted = None
-        if request.logs:
-            options = CountOptions(
-                agents=load_agents(request.user_agents),
-                excluded=read_networks(request.exclude_networks)
-                if request.exclude_networks
-                else (),
-            )
-            counted = count_logs(request.logs, media, store, options, progress)
-        report = build_report(store.downloads(), media.episodes)
-    finally:
-        store.close()
+    options = CountOptions(
+        agents=load_agents(request.user_agents),
+        excluded=read_networks(request.exclude_networks) if request.exclude_networks else (),
+    )
+    folder = stats_dir(workspace.paths.state)
+    # one stats run at a time (its own lock: a build may run meanwhile), so that two runs
+    # never draw two keys for the same day
+    with workspace_lock(folder, "stats"):
+        store = Store(folder)
+        try:
+            counted = None
+            if request.logs:
+                counted = count_logs(request.logs, media, store, options, progress)
+            report = build_report(store.downloads(), media.episodes)
+        finally:
+            store.close()
     return StatsResult(counted, report, _write_outputs(workspace, request, report))
 
 

@@ -182,6 +182,7 @@ def test_parsers_and_helpers() -> None:
         ("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", "browser",
          "Firefox"),
         ("Lavf/60.3.100", "library", "Android media player"),
+        ("okhttp/4.12.0", "library", "Android media player"),  # many Android apps: not a bot
         ("SomethingNew/1.0", "unknown", "Other"),
     ],
 )  # fmt: skip

@@ -9,11 +9,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from audioarchive.errors import InputError
-from audioarchive.stats.counting import CountOptions, CountReport, count_logs, network_prefix
-from audioarchive.stats.logformats import parse_clf_time, sniff_format
-from audioarchive.stats.media import id3_size
+from audioarchive.stats.counting import (
+    CountOptions,
+    CountReport,
+    _Listener,
+    count_logs,
+    network_prefix,
+)
+from audioarchive.stats.logformats import Request, parse_clf_time, sniff_format
+from audioarchive.stats.media import MediaFile, id3_size
 from audioarchive.stats.report import build_report
 from audioarchive.stats.store import Store
 from audioarchive.stats.useragents import load_agents
@@ -211,3 +219,14 @@ def test_truncated_gzip_and_empty_file(tmp_path: Path) -> None:
     complete.write_bytes(whole)
     assert first.downloads + _count(store, [complete]).downloads == 40
     store.close()
+
+
+@given(st.lists(st.tuples(st.integers(0, 2500), st.integers(0, 600)), max_size=25))
+def test_ranges_add_up_to_the_audio_bytes_covered(ranges: list[tuple[int, int]]) -> None:
+    media = MediaFile("e", "mp3", size=2000, id3_size=100, duration=3600.0)
+    listener = _Listener(0, [], counted=False)
+    covered: set[int] = set()
+    for start, length in ranges:
+        listener.add(Request(0, "192.0.2.1", "GET", "/", 206, length, start, "a"), media)
+        covered.update(range(max(start, 100), min(start + length, 2000)))
+    assert listener.audio == len(covered)

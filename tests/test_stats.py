@@ -106,6 +106,7 @@ def test_w3c_country_and_episode_table(tmp_path: Path) -> None:
     [episode] = report.episodes
     assert (episode.first_day, episode.first_7_days, episode.total) == ("2026-03-01", 4, 4)
     assert episode.daily[:3] == (3, 1, 0)
+    assert episode.days_observed == 2  # the 7-, 30- and 90-day windows are still open
     assert report.months == {"2026-03": 4}
     assert report.apps == {"Apple Podcasts": 2, "Overcast": 2}
 

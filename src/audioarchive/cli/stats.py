@@ -103,7 +103,8 @@ def _print_counted(counted: CountReport) -> None:
         if f.malformed:
             shown = ", ".join(str(n) for n in f.malformed_lines)
             more = ", …" if f.malformed > len(f.malformed_lines) else ""
-            line += f"; {f.malformed} malformed lines skipped (lines {shown}{more})"
+            lines = "line" if f.malformed == 1 else "lines"
+            line += f"; {f.malformed} malformed {lines} skipped ({lines} {shown}{more})"
         if f.damaged_at is not None:
             line += f"; unreadable from line {f.damaged_at} (truncated or damaged file)"
         note(line)
@@ -126,10 +127,15 @@ def _print_report(report: StatsReport) -> None:
     width = max([7, *(len(e.id) for e in report.episodes)])
     click.echo(f"{'Episode':<{width}}  {'7 days':>7}  {'30 days':>7}  {'90 days':>7}  {'total':>7}")
     for e in report.episodes:
+        windows = [
+            f"{n}{'*' if e.total and e.days_observed < days else ''}"
+            for n, days in ((e.first_7_days, 7), (e.first_30_days, 30), (e.first_90_days, 90))
+        ]
         click.echo(
-            f"{e.id:<{width}}  {e.first_7_days:>7}  {e.first_30_days:>7}  "
-            f"{e.first_90_days:>7}  {e.total:>7}"
+            f"{e.id:<{width}}  {windows[0]:>7}  {windows[1]:>7}  {windows[2]:>7}  {e.total:>7}"
         )
+    if any(e.total and e.days_observed < 90 for e in report.episodes):
+        click.echo("* the logs do not cover this window yet: more may come")
     _print_column("Month", report.months)
     _print_column("App", report.apps)
     if report.countries:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from audioarchive.stats.report import StatsReport
+from audioarchive.stats.report import EpisodeStats, StatsReport
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
@@ -34,9 +34,9 @@ def render_page(report: StatsReport, title: str, chart: str | None) -> bytes:
     parts.append(_table(
         "Episodes",
         ["Episode", "Date", "7 days", "30 days", "90 days", "Total"],
-        [[e.title, e.date, e.first_7_days, e.first_30_days, e.first_90_days, e.total]
-         for e in report.episodes],
+        [[e.title, e.date, *_windows(e), e.total] for e in report.episodes],
     ))  # fmt: skip
+    parts.append("<p>* the logs do not cover this window yet: more may come.</p>")
     parts.append(
         _table("Months", ["Month", "Downloads"], [[m, n] for m, n in report.months.items()])
     )
@@ -46,6 +46,14 @@ def render_page(report: StatsReport, title: str, chart: str | None) -> bytes:
         parts.append(_table("Countries", ["Country", "Downloads"], rows))
     parts.append("</body></html>\n")
     return "\n".join(parts).encode("utf-8")
+
+
+def _windows(e: EpisodeStats) -> list[str | int]:
+    """The window counts; marked ``*`` while the logs do not cover the window yet."""
+    out: list[str | int] = []
+    for n, days in ((e.first_7_days, 7), (e.first_30_days, 30), (e.first_90_days, 90)):
+        out.append(f"{n}*" if e.total and e.days_observed < days else n)
+    return out
 
 
 def _table(caption: str, head: list[str], rows: Sequence[Sequence[object]]) -> str:

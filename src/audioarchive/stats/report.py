@@ -26,6 +26,7 @@ class EpisodeStats:
     first_90_days: int
     total: int
     daily: tuple[int, ...]  # downloads on days 0..29 (for the chart)
+    days_observed: int = 0  # from first_day to the last day of any log: shorter windows are open
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,12 @@ class StatsReport:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(
             ["episode", "title", "date", "first_day", "first_7_days", "first_30_days",
-             "first_90_days", "total"]
+             "first_90_days", "total", "days_observed"]
         )  # fmt: skip
         for e in self.episodes:
             writer.writerow(
                 [e.id, e.title, e.date, e.first_day, e.first_7_days, e.first_30_days,
-                 e.first_90_days, e.total]
+                 e.first_90_days, e.total, e.days_observed]
             )  # fmt: skip
         return out.getvalue()
 
@@ -74,8 +75,9 @@ def build_report(
         countries[country or UNKNOWN_COUNTRY] += count
     known = {e.id: e for e in episodes}
     ids = [e.id for e in episodes] + sorted(set(by_day) - set(known))
-    stats = tuple(_episode_stats(i, known.get(i), by_day.get(i, Counter())) for i in ids)
     days = sorted({d for c in by_day.values() for d in c})
+    last = days[-1] if days else ""
+    stats = tuple(_episode_stats(i, known.get(i), by_day.get(i, Counter()), last) for i in ids)
     has_countries = any(c != UNKNOWN_COUNTRY for c in countries)
     return StatsReport(
         episodes=stats,
@@ -88,7 +90,9 @@ def build_report(
     )
 
 
-def _episode_stats(episode: str, info: EpisodeInfo | None, days: Counter[str]) -> EpisodeStats:
+def _episode_stats(
+    episode: str, info: EpisodeInfo | None, days: Counter[str], last: str
+) -> EpisodeStats:
     if not days:
         return EpisodeStats(
             episode, info.title if info else episode, info.date if info else "", "",
@@ -109,4 +113,5 @@ def _episode_stats(episode: str, info: EpisodeInfo | None, days: Counter[str]) -
         first_90_days=windows[90],
         total=sum(days.values()),
         daily=tuple(offsets.get(i, 0) for i in range(30)),
+        days_observed=(date.fromisoformat(last) - first).days + 1,
     )

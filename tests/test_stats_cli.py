@@ -133,3 +133,26 @@ def test_one_stats_run_at_a_time(workspace: Ws) -> None:
     assert refused.exit_code == 2
     assert "another audioarchive stats (pid 1) is working in this workspace" in refused.output
     assert workspace.run("stats").exit_code == 0  # released
+
+
+def test_a_folder_of_many_logs(built: Ws, tmp_path: Path) -> None:
+    # S3 writes thousands of small files: a folder, one summary, only problems named
+    [mp3] = sorted((built.root / "feed" / "episodes").glob("2022-11-24-b/*.mp3"))
+    path = "/" + mp3.relative_to(built.root / "feed").as_posix()
+    folder = tmp_path / "logs"
+    (folder / "2026" / ".hidden").mkdir(parents=True)
+    for n in range(12):
+        line = (
+            f'192.0.2.{n} - - [01/Mar/2026:10:00:00 +0000] "GET {path} HTTP/1.1" 200 '
+            f'{mp3.stat().st_size} "-" "AntennaPod/3.4.0"'
+        )
+        extra = "\nnot a request" if n == 7 else ""
+        (folder / "2026" / f"access-{n:02d}.log").write_text(line + extra + "\n")
+    (folder / "2026" / ".hidden" / "x.log").write_text("not a log at all\n")
+    result = built.run("stats", str(folder))
+    assert result.exit_code == 0, result.output
+    assert "access-07.log: combined, 2 lines, 1 new downloads; 1 malformed line skipped" in (
+        result.output
+    )
+    assert "access-03.log" not in result.output
+    assert "12 files read (13 lines): 12 new downloads" in result.output

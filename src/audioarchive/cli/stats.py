@@ -7,13 +7,16 @@ from pathlib import Path
 import click
 
 from audioarchive.cli._common import App, echo_json, handle_errors, json_option, note, pass_app
+from audioarchive.pipeline import ProgressEvent
 from audioarchive.stats import StatsRequest, StatsResult, update_statistics
-from audioarchive.stats.counting import CountReport
+from audioarchive.stats.counting import CountReport, FileResult
 from audioarchive.stats.report import StatsReport
+
+_FILES_SHOWN = 10  # more files (S3 writes thousands): only those with problems are named
 
 
 @click.command("stats")
-@click.argument("logs", nargs=-1, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.argument("logs", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @json_option
 @click.option("--csv", "as_csv", is_flag=True, help="Print the per-episode table as CSV.")
 @click.option(
@@ -53,13 +56,14 @@ def stats_command(
 
     Reads S3 server access logs, CloudFront (W3C) standard logs and combined logs
     (nginx, Apache, 'audioarchive serve --access-log'), plain or gzipped, in any
-    order. A log given twice counts once. Only counts per episode, day, app and
-    country are kept (in .audioarchive/stats/), never an IP address or a user
-    agent. Without LOGS, prints what was counted before.
+    order; a folder stands for the files inside it. A log given twice counts
+    once. Only counts per episode, day, app and country are kept (in
+    .audioarchive/stats/), never an IP address or a user agent. Without LOGS,
+    prints what was counted before.
 
     \b
     Example:
-        audioarchive stats logs/*.gz
+        audioarchive stats logs/
         audioarchive stats --csv > downloads.csv
         audioarchive stats --chart report.png --page
     """
@@ -69,7 +73,11 @@ def stats_command(
         logs=logs, user_agents=user_agents, exclude_networks=exclude_networks, chart=chart,
         page=page,
     )  # fmt: skip
-    result = update_statistics(app.workspace(), request, lambda name: note(f"reading {name}"))
+    progress = app.progress
+    result = update_statistics(
+        app.workspace(), request, lambda name, done: progress(ProgressEvent("count", name, done))
+    )
+    progress.clear()
     if result.counted is not None:
         _print_counted(result.counted)
     for path in result.written:
@@ -95,19 +103,22 @@ def _json(result: StatsResult) -> dict[str, object]:
 
 
 def _print_counted(counted: CountReport) -> None:
+    """One line per file when few, else only the files with problems; then the totals."""
+    fresh = [f for f in counted.files if f.status == "counted"]
+    few = len(counted.files) <= _FILES_SHOWN
     for f in counted.files:
         if f.status == "already counted":
-            note(f"{f.name}: already counted, skipped")
+            if few:
+                note(f"{f.name}: already counted, skipped")
             continue
-        line = f"{f.name}: {f.format}, {f.lines} lines, {f.downloads} new downloads"
-        if f.malformed:
-            shown = ", ".join(str(n) for n in f.malformed_lines)
-            more = ", …" if f.malformed > len(f.malformed_lines) else ""
-            lines = "line" if f.malformed == 1 else "lines"
-            line += f"; {f.malformed} malformed {lines} skipped ({lines} {shown}{more})"
-        if f.damaged_at is not None:
-            line += f"; unreadable from line {f.damaged_at} (truncated or damaged file)"
-        note(line)
+        problems = _problems(f)
+        if few or problems:
+            note(f"{f.name}: {f.format}, {f.lines} lines, {f.downloads} new downloads{problems}")
+    skipped = len(counted.files) - len(fresh)
+    lines = sum(f.lines for f in fresh)
+    summary = f"{len(fresh)} files read ({lines} lines)"
+    if skipped:
+        summary += f", {skipped} already counted"
     if counted.filtered:
         left = ", ".join(f"{reason}: {n}" for reason, n in sorted(counted.filtered.items()))
         note(f"not counted: {left}")
@@ -116,7 +127,19 @@ def _print_counted(counted: CountReport) -> None:
             f"closed {len(counted.closed_days)} days ({counted.closed_days[0]} to "
             f"{counted.closed_days[-1]}): their listener hashes and keys are deleted"
         )
-    note(f"{counted.downloads} new downloads")
+    note(f"{summary}: {counted.downloads} new downloads")
+
+
+def _problems(f: FileResult) -> str:
+    text = ""
+    if f.malformed:
+        shown = ", ".join(str(n) for n in f.malformed_lines)
+        more = ", …" if f.malformed > len(f.malformed_lines) else ""
+        lines = "line" if f.malformed == 1 else "lines"
+        text += f"; {f.malformed} malformed {lines} skipped ({lines} {shown}{more})"
+    if f.damaged_at is not None:
+        text += f"; unreadable from line {f.damaged_at} (truncated or damaged file)"
+    return text
 
 
 def _print_report(report: StatsReport) -> None:

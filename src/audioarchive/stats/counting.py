@@ -98,15 +98,19 @@ def count_logs(
     media: MediaIndex,
     store: Store,
     options: CountOptions,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str, float], None] | None = None,  # (file name, fraction done)
 ) -> CountReport:
-    """Count the downloads in ``logs`` into ``store``; every format is checked first."""
-    formats = _detect_all(logs)
+    """Count the downloads in ``logs`` (files, or folders of them) into ``store``.
+
+    Every file's format is checked before anything is counted.
+    """
+    files = expand_logs(logs)
+    formats = _detect_all(files)
     counter = _Counter(media, store, options)
     results = []
-    for path, fmt in zip(logs, formats, strict=True):
+    for index, (path, fmt) in enumerate(zip(files, formats, strict=True)):
         if progress is not None:
-            progress(path.name)
+            progress(path.name, index / len(files))
         results.append(counter.count_file(path, fmt))
     now = options.now or datetime.now(UTC)
     today = (now.date() - _EPOCH).days
@@ -117,6 +121,27 @@ def count_logs(
         filtered=dict(counter.filtered),
         closed_days=[day_text(d) for d in closed],
     )
+
+
+def expand_logs(logs: Sequence[Path]) -> list[Path]:
+    """Files as given; folders replaced by the files inside them (recursively, by name).
+
+    S3 delivers its access log as thousands of small files: a folder saves the shell's
+    argument limit. Hidden files are left out.
+    """
+    files: list[Path] = []
+    for path in logs:
+        if path.is_dir():
+            found = (
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            files.extend(sorted(found))
+        else:
+            files.append(path)
+    return files
 
 
 def _detect_all(logs: Sequence[Path]) -> list[LogFormat]:

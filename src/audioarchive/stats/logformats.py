@@ -198,6 +198,10 @@ class W3CParser:
                 break
             agent = unquote(agent)
         start = _optional(values, cols.get("sc-range-start"))
+        end = _optional(values, cols.get("sc-range-end"))
+        sent = int(values[cols["sc-bytes"]])
+        if start is not None and end is not None:
+            sent = min(sent, end - start + 1)  # sc-bytes counts the headers too
         country = _optional_text(values, cols.get("c-country"))
         return Request(
             time=int(moment.replace(tzinfo=UTC).timestamp()),
@@ -205,7 +209,7 @@ class W3CParser:
             method=values[cols["cs-method"]],
             path=_path_of(values[cols["cs-uri-stem"]]),
             status=int(values[cols["sc-status"]]),
-            sent=int(values[cols["sc-bytes"]]),
+            sent=sent,
             range_start=start,
             user_agent="" if agent == "-" else agent,
             country=country.upper(),

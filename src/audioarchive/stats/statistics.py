@@ -37,7 +37,9 @@ class StatsResult:
 
 
 def update_statistics(
-    workspace: Workspace, request: StatsRequest, progress: Callable[[str], None] | None = None
+    workspace: Workspace,
+    request: StatsRequest,
+    progress: Callable[[str, float], None] | None = None,
 ) -> StatsResult:
     media = load_media(workspace)
     if request.logs and not any(e.files for e in media.episodes):

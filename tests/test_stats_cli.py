@@ -92,7 +92,8 @@ def test_serve_log_counted_and_nothing_personal_kept(built: Ws, tmp_path: Path) 
     state = built.root / ".audioarchive" / "stats"
     outputs = [r.output.encode() for r in (counted, again, as_json, as_csv, pages)]
     stored = [p.read_bytes() for p in state.iterdir()]
-    for blob in [*outputs, *stored, page.read_bytes()]:
+    images = [chart.read_bytes(), (built.root / "stats" / "downloads.png").read_bytes()]
+    for blob in [*outputs, *stored, page.read_bytes(), *images]:
         assert _personal(blob) == []
     assert _personal(log.read_bytes()) != []  # the scan can find them where they are
 

@@ -127,7 +127,8 @@ def _print_counted(counted: CountReport) -> None:
             f"closed {len(counted.closed_days)} days ({counted.closed_days[0]} to "
             f"{counted.closed_days[-1]}): their listener hashes and keys are deleted"
         )
-    note(f"{summary}: {counted.downloads} new downloads")
+    if counted.files:
+        note(f"{summary}: {counted.downloads} new downloads")
 
 
 def _problems(f: FileResult) -> str:

@@ -112,15 +112,18 @@ def count_logs(
         if progress is not None:
             progress(path.name, index / len(files))
         results.append(counter.count_file(path, fmt))
-    now = options.now or datetime.now(UTC)
-    today = (now.date() - _EPOCH).days
-    closed = store.close_days(today - HOLD_DAYS)
     return CountReport(
         files=results,
         downloads=sum(r.downloads for r in results),
         filtered=dict(counter.filtered),
-        closed_days=[day_text(d) for d in closed],
+        closed_days=close_old_days(store, options.now),
     )
+
+
+def close_old_days(store: Store, now: datetime | None = None) -> list[str]:
+    """Close the days that ended more than ``HOLD_DAYS`` ago: their hashes and keys go."""
+    today = ((now or datetime.now(UTC)).date() - _EPOCH).days
+    return [day_text(d) for d in store.close_days(today - HOLD_DAYS)]
 
 
 def expand_logs(logs: Sequence[Path]) -> list[Path]:

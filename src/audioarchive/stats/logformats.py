@@ -1,6 +1,6 @@
 """Access-log formats: recognise a file's format, and parse its lines into requests.
 
-Four formats are read, each from its published definition:
+Three formats are read, each from its published definition:
 
 - ``s3``: the S3 server access log (AWS, and the providers that copy it);
 - ``w3c``: the W3C extended format with a ``#Fields:`` header (CloudFront standard

@@ -9,7 +9,13 @@ from pathlib import Path
 from audioarchive.errors import InputError
 from audioarchive.locking import workspace_lock
 from audioarchive.session import Workspace
-from audioarchive.stats.counting import CountOptions, CountReport, count_logs, read_networks
+from audioarchive.stats.counting import (
+    CountOptions,
+    CountReport,
+    close_old_days,
+    count_logs,
+    read_networks,
+)
 from audioarchive.stats.media import load_media
 from audioarchive.stats.report import StatsReport, build_report
 from audioarchive.stats.store import Store, stats_dir
@@ -61,6 +67,9 @@ def update_statistics(
             counted = None
             if request.logs:
                 counted = count_logs(request.logs, media, store, options, progress)
+            else:  # a run without logs still deletes what is due
+                closed = close_old_days(store)
+                counted = CountReport([], 0, {}, closed) if closed else None
             report = build_report(store.downloads(), media.episodes)
         finally:
             store.close()

@@ -63,6 +63,10 @@ def test_serve_log_counted_and_nothing_personal_kept(built: Ws, tmp_path: Path) 
     ids = _serve_and_listen(built, log)
     lines = log.read_text().splitlines()
     assert len(lines) == 9
+    size = next((built.root / "feed" / "episodes" / ids[0]).glob("*.mp3")).stat().st_size
+    assert f'HTTP/1.1" 200 {size} "-" "{OVERCAST}"' in lines[0]
+    assert '"HEAD ' in lines[6]
+    assert '" 200 0 "-"' in lines[6]  # HEAD: no body sent
     assert lines[2].startswith("127.0.0.1 - - [")
     assert '" 206 ' in lines[2]
 

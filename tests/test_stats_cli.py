@@ -6,6 +6,8 @@ import fcntl
 import http.client
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from audioarchive.server import ServeConfig, serve_in_thread
@@ -161,3 +163,17 @@ def test_a_folder_of_many_logs(built: Ws, tmp_path: Path) -> None:
     )
     assert "access-03.log" not in result.output
     assert "12 files read (13 lines): 12 new downloads" in result.output
+
+
+def test_chart_without_matplotlib_says_how_to_install(workspace: Ws, tmp_path: Path) -> None:
+    # matplotlib is optional: hide it from a real process, as on an install without the extra
+    code = (
+        "import sys; sys.modules['matplotlib'] = None; from audioarchive.cli import main; "
+        f"main(['-w', {str(workspace.root)!r}, 'stats', '--chart', {str(tmp_path / 'c.png')!r}])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert done.returncode == 3, done.stderr
+    assert "the chart needs matplotlib, which is not installed" in done.stderr
+    assert "pip install 'audioarchive[stats]'" in done.stderr

@@ -231,3 +231,16 @@ def test_ranges_add_up_to_the_audio_bytes_covered(ranges: list[tuple[int, int]])
         listener.add(Request(0, "192.0.2.1", "GET", "/", 206, length, start, "a"), media)
         covered.update(range(max(start, 100), min(start + length, 2000)))
     assert listener.audio == len(covered)
+
+
+def test_w3c_log_without_the_needed_fields_is_named(tmp_path: Path) -> None:
+    header = "#Version: 1.0\n#Fields: date time c-ip cs-method cs-uri-stem sc-status\n"
+    log = _write(
+        tmp_path / "cdn.log", ["2026-03-01\t10:00:00\t192.0.2.1\tGET\t/x\t200"], header=header
+    )
+    store = Store(tmp_path / "stats")
+    with pytest.raises(
+        InputError, match=r"cdn\.log: a W3C log without the fields sc-bytes, cs\(user-agent\)"
+    ):
+        _count(store, [log])
+    store.close()

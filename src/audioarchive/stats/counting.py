@@ -32,6 +32,7 @@ from typing import IO, Literal
 from audioarchive.errors import InputError
 from audioarchive.stats.logformats import (
     FORMAT_NAMES,
+    W3C_REQUIRED,
     LogFormat,
     Request,
     detect_format,
@@ -39,6 +40,7 @@ from audioarchive.stats.logformats import (
     line_parser,
     numbered_lines,
     open_log,
+    w3c_missing_fields,
 )
 from audioarchive.stats.media import MediaFile, MediaIndex
 from audioarchive.stats.store import HOLD_DAYS, ListenerRow, Store
@@ -157,8 +159,14 @@ def _detect_all(logs: Sequence[Path]) -> list[LogFormat]:
             raise InputError(f"{path}: cannot read ({err.strerror or err})") from None
         if fmt is None:
             unknown.append(str(path))
-        else:
-            formats.append(fmt)
+            continue
+        if fmt == "w3c" and (missing := w3c_missing_fields(path)):
+            raise InputError(
+                f"{path}: a W3C log without the fields {', '.join(missing)}; expected a "
+                "#Fields: header with " + ", ".join(W3C_REQUIRED),
+                hint="nothing was counted; CloudFront standard logs have them all",
+            )
+        formats.append(fmt)
     if unknown:
         expected = "; ".join(FORMAT_NAMES.values())
         raise InputError(

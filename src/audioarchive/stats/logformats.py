@@ -163,6 +163,28 @@ def parse_s3(line: str) -> Request | None:
     )
 
 
+W3C_REQUIRED = (
+    "date",
+    "time",
+    "c-ip",
+    "cs-method",
+    "cs-uri-stem",
+    "sc-status",
+    "sc-bytes",
+    "cs(user-agent)",
+)
+
+
+def w3c_missing_fields(path: Path) -> list[str]:
+    """The fields counting needs that the first ``#Fields:`` header of a W3C log lacks."""
+    with open_log(path) as handle:
+        for _, line in islice(numbered_lines(handle), _SNIFF_LINES):
+            if line.startswith("#Fields:"):
+                names = {name.lower() for name in line[len("#Fields:") :].split()}
+                return [f for f in W3C_REQUIRED if f not in names]
+    return list(W3C_REQUIRED)
+
+
 class W3CParser:
     """Lines of a W3C extended log, after its ``#Fields:`` header (which may change)."""
 

@@ -20,7 +20,7 @@ from audioarchive.stats.counting import (
     count_logs,
     network_prefix,
 )
-from audioarchive.stats.logformats import Request, parse_clf_time, sniff_format
+from audioarchive.stats.logformats import Request, parse_clf_time, parse_s3, sniff_format
 from audioarchive.stats.media import MediaFile, id3_size
 from audioarchive.stats.report import build_report
 from audioarchive.stats.store import Store
@@ -174,6 +174,26 @@ def test_parsers_and_helpers() -> None:
     assert id3_size(b"\xff\xfb\x90\x00" + bytes(6)) == 0
     assert sniff_format([gen.s3(gen.Hit(OPEN, "192.0.2.1", gen.APPLE))]) == "s3"
     assert sniff_format(["not a log line"]) is None
+    # the example of AWS's documentation of the format, with its trailing fields
+    aws = (
+        "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be DOC-EXAMPLE-BUCKET1 "
+        "[06/Feb/2019:00:00:38 +0000] 192.0.2.3 79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8"
+        'f8d5218e7cd47ef2be 3E57427F3EXAMPLE REST.GET.VERSIONING - "GET /DOC-EXAMPLE-BUCKET1?'
+        'versioning HTTP/1.1" 200 - 113 - 7 - "-" "S3Console/0.4" - s9lzHYrFp76ZVxRcpX9+5cjAnEH2'
+        "ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234= SigV4 ECDHE-RSA-AES128-GCM-SHA256 "
+        "AuthHeader DOC-EXAMPLE-BUCKET1.s3.us-west-1.amazonaws.com TLSV1.2 "
+        "arn:aws:s3:us-west-1:123456789012:accesspoint/example-AP Yes"
+    )
+    request = parse_s3(aws)
+    assert request is not None
+    assert (request.method, request.status, request.sent, request.ip) == (
+        "GET",
+        200,
+        113,
+        "192.0.2.3",
+    )
+    assert request.time == 1549411238
+    assert request.user_agent == "S3Console/0.4"
 
 
 @pytest.mark.parametrize(

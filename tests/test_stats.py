@@ -20,7 +20,13 @@ from audioarchive.stats.counting import (
     count_logs,
     network_prefix,
 )
-from audioarchive.stats.logformats import Request, parse_clf_time, parse_s3, sniff_format
+from audioarchive.stats.logformats import (
+    Request,
+    W3CParser,
+    parse_clf_time,
+    parse_s3,
+    sniff_format,
+)
 from audioarchive.stats.media import MediaFile, id3_size
 from audioarchive.stats.report import build_report
 from audioarchive.stats.store import Store
@@ -194,6 +200,40 @@ def test_parsers_and_helpers() -> None:
     )
     assert request.time == 1549411238
     assert request.user_agent == "S3Console/0.4"
+
+
+def test_cloudfront_documented_example() -> None:
+    parser = W3CParser()
+    fields = (
+        "date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status "
+        "cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id "
+        "x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher "
+        "x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port "
+        "time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len "
+        "sc-range-start sc-range-end"
+    )
+    assert parser.parse("#Version: 1.0") is not None
+    assert parser.parse(f"#Fields: {fields}") is not None
+    agent = (
+        "Mozilla/5.0%20(Windows%20NT%2010.0;%20Win64;%20x64)%20AppleWebKit/537.36%20(KHTML,"
+        "%20like%20Gecko)%20Chrome/78.0.3904.108%20Safari/537.36"
+    )
+    values = [
+        "2019-12-04", "21:02:31", "LAX1", "392", "192.0.2.100", "GET",
+        "d111111abcdef8.cloudfront.net", "/index.html", "200", "-", agent, "-", "-", "Hit",
+        "SOX4xwn4XV6Q4rgb7XiVGOHms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==",
+        "d111111abcdef8.cloudfront.net", "https", "23", "0.001", "-", "TLSv1.2",
+        "ECDHE-RSA-AES128-GCM-SHA256", "Hit", "HTTP/2.0", "-", "-", "11040", "0.001", "Hit",
+        "text/html", "78", "-", "-",
+    ]  # fmt: skip
+    request = parser.parse("\t".join(values))
+    assert request is not None
+    assert (request.method, request.path, request.status, request.sent) == (
+        "GET", "/index.html", 200, 392,
+    )  # fmt: skip
+    assert request.time == 1575493351
+    assert request.user_agent.startswith("Mozilla/5.0 (Windows NT 10.0; Win64; x64)")
+    assert request.range_start is None
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,8 @@ def update_statistics(
     request: StatsRequest,
     progress: Callable[[str, float], None] | None = None,
 ) -> StatsResult:
+    """Count ``request.logs`` (if any), close the days that are due, build the tables, and
+    write the chart and page asked for. ``progress(file name, fraction)`` per log file."""
     media = load_media(workspace)
     if request.logs and not any(e.files for e in media.episodes):
         raise InputError(

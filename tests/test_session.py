@@ -113,7 +113,7 @@ def test_cross_file_checks(tmp_path: Path) -> None:
         ({"resources": [{"title": "x", "url": "javascript:alert(1)"}]}, "resources[0].url"),
         (
             {"chapters": [{"start": 5, "title": "b"}, {"start": 2, "title": "a"}]},
-            "chapters[1].start",
+            'chapter 2 "a" (line',
         ),
         (
             {"redactions": [{"start": 1, "end": 5}, {"start": 4, "end": 6}]},

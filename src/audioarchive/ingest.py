@@ -21,7 +21,12 @@ from audioarchive.config import Settings
 from audioarchive.errors import AudioArchiveError, InputError, Problem
 from audioarchive.ffmpeg import AudioInfo, Tools, find_tools, probe
 from audioarchive.recorder_clock import RecordingStart, container_clock, file_clock, recorder_clock
-from audioarchive.session import AUDIO_EXTENSIONS, EXAMPLE_SESSION_ID, read_yaml
+from audioarchive.session import (
+    AUDIO_EXTENSIONS,
+    EXAMPLE_SESSION_ID,
+    read_yaml,
+    suggest_session_id,
+)
 from audioarchive.session_file import update_session_file, write_session_file
 from audioarchive.text import SLUG, natural_key, sha256_file
 from audioarchive.writing import atomic_path, write_atomic
@@ -52,9 +57,11 @@ def ingest_files(
     """Copy ``files`` into ``recordings/<session_id>/`` and record them in the session file."""
     paths = settings.paths
     if not SLUG.fullmatch(session_id):
+        suggestion = suggest_session_id(session_id)
         raise InputError(
             f'session id "{session_id}": expected an ASCII slug of lowercase letters, digits '
-            'and hyphens, e.g. "2023-03-16-nouvelle-rencontre"'
+            f"and hyphens, such as {suggestion}",
+            hint=f"audioarchive ingest {suggestion.strip(chr(34))} FILE...",
         )
     sources = _check_sources(files)
     folder = paths.recordings / session_id

@@ -1,4 +1,7 @@
-"""The command contract: exit codes, messages, streams (DESIGN.md "Commands")."""
+"""The command contract: exit codes, messages, streams.
+
+The contract: docs/explanation/architecture.md, "Commands" and "Exit codes".
+"""
 
 from __future__ import annotations
 

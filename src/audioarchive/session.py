@@ -783,8 +783,8 @@ def _check_collection(sessions: list[Session], settings: Settings, problems: lis
         ids.setdefault(session.id, session)
     seen: dict[tuple[int | None, int], Session] = {}
     for session in sessions:
-        if session.episode is None:
-            continue
+        if session.episode is None or session.id == EXAMPLE_SESSION_ID:
+            continue  # the example is never published: its number (older templates) is free
         key = (session.season, session.episode)
         if key in seen:
             problems.append(

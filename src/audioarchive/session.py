@@ -9,9 +9,10 @@ one.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,8 +23,8 @@ import yaml
 from audioarchive.categories import all_category_names
 from audioarchive.config import Paths, Settings, load_settings
 from audioarchive.errors import InputError, Problem, SessionError
-from audioarchive.text import SLUG, natural_sorted
-from audioarchive.validation import FieldReader, describe, did_you_mean
+from audioarchive.text import SLUG, natural_sorted, slugify
+from audioarchive.validation import FieldReader, describe, did_you_mean, format_time
 
 AUDIO_EXTENSIONS = frozenset(
     {
@@ -115,6 +116,8 @@ REDACTION_KEYS = ("start", "end", "reason")
 TRIM_KEYS = ("start", "end")
 HOST_KEYS = ("name", "role", "url")
 OWNER_KEYS = ("name", "email")
+#: The id of ``init``'s example session: validated, never published, never numbered.
+EXAMPLE_SESSION_ID = "example-meeting"
 _NUMBERED = re.compile(r"^(.*?)(\d+)(\.[A-Za-z0-9]+)$")
 EMAIL = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+")
 
@@ -164,6 +167,12 @@ class Chapter:
     start: float  # seconds on the raw recording
     title: str
     url: str | None = None
+    line: int | None = field(default=None, compare=False)  # in the session file, for messages
+
+    def label(self, number: int) -> str:
+        """How messages name it: 'chapter 2 "Questions" (line 31)' (counted from 1)."""
+        where = f" (line {self.line})" if self.line else ""
+        return f"chapter {number} {describe(self.title)}{where}"
 
 
 @dataclass(frozen=True)
@@ -246,6 +255,7 @@ class Workspace:
     settings: Settings
     show: Show
     sessions: tuple[Session, ...]  # oldest first; undated (upcoming) last
+    example: Session | None = None  # init's example session, still there: never published
 
     @property
     def paths(self) -> Paths:
@@ -306,7 +316,9 @@ def load_workspace(root: Path, settings: Settings | None = None) -> Workspace:
     if problems or show is None:
         raise SessionError(problems)
     sessions.sort(key=_session_order)
-    return Workspace(settings, show, tuple(sessions))
+    example = next((s for s in sessions if s.id == EXAMPLE_SESSION_ID), None)
+    kept = tuple(s for s in sessions if s is not example)
+    return Workspace(settings, show, kept, example)
 
 
 def _session_order(session: Session) -> tuple[int, float, str]:
@@ -333,15 +345,49 @@ def read_yaml(path: Path, label: str, problems: list[Problem]) -> Mapping[str, A
     try:
         data = yaml.safe_load(text.removeprefix("\ufeff"))
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = getattr(err, "problem", None) or "syntax error"
-        problems.append(Problem(label, where, f"invalid YAML ({reason}); expected YAML syntax"))
+        problems.append(yaml_problem(label, text, err))
         return None
     if not isinstance(data, Mapping):
         problems.append(Problem(label, "", f"found {describe(data)}; expected a mapping of keys"))
         return None
     return data
+
+
+def yaml_problem(label: str, text: str, err: yaml.YAMLError) -> Problem:
+    """The YAML error in words: where, the line as written, and how to fix it."""
+    mark = getattr(err, "problem_mark", None)
+    reason = getattr(err, "problem", None) or "syntax error"
+    if mark is None:
+        return Problem(label, "", f"invalid YAML ({reason}); expected YAML syntax")
+    lines = text.removeprefix("\ufeff").splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    where = f"line {mark.line + 1}, column {mark.column + 1}"
+    shown = f"the line reads {describe(line.strip())}" if line.strip() else "the line is empty"
+    return Problem(
+        label, where, f"invalid YAML ({reason}): {shown}; {_yaml_hint(reason, line, mark.column)}"
+    )
+
+
+def _yaml_hint(reason: str, line: str, column: int) -> str:
+    """A plain-language fix for the YAML errors people meet."""
+    indentation = (
+        "the indentation is uneven: the keys of one block must start in the same column "
+        "(indent with spaces), and what belongs to a key is indented more than the key"
+    )
+    if "mapping values are not allowed" in reason:
+        key, colon, value = line.partition(":")
+        if not colon or column <= len(key):  # the line's own key: it is indented wrongly
+            return indentation
+        value = value.split(" #", 1)[0].strip()
+        quoted = value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'a text that contains ": " must be put in quotes, as in {key.strip()}: "{quoted}"'
+    if "'\\t'" in reason:
+        return "YAML indents with spaces, never tabs: replace the tabs by spaces"
+    if any(words in reason for words in ("block end", "expected key", "'-' indicator")):
+        return indentation
+    if "could not find expected ':'" in reason:
+        return "a key needs a colon and a space after it (key: value)"
+    return "expected YAML syntax; put a text that contains special characters in quotes"
 
 
 def _resolve_file(
@@ -468,7 +514,8 @@ def _load_session(path: Path, settings: Settings, problems: list[Problem]) -> Se
     session_id = r.pattern(
         "id",
         SLUG,
-        'an ASCII slug of lowercase letters, digits and hyphens, e.g. "2022-10-25-non-recours"',
+        "an ASCII slug of lowercase letters, digits and hyphens, "
+        f"e.g. {suggest_session_id(r.raw('id'), path.stem)}",
         required=True,
     )
     if session_id and session_id != path.stem:
@@ -481,7 +528,7 @@ def _load_session(path: Path, settings: Settings, problems: list[Problem]) -> Se
         r.problem("date", "missing; expected the date and time of the recorded meeting")
     trim = _read_trim(r)
     redactions = _read_redactions(r)
-    chapters = _read_chapters(r)
+    chapters = _read_chapters(r, _item_lines(path, "chapters") if r.has("chapters") else [])
     episode_type = r.choice("episode_type", ("full", "trailer", "bonus")) or "full"
     session = Session(
         id=session_id or path.stem,
@@ -509,6 +556,17 @@ def _load_session(path: Path, settings: Settings, problems: list[Problem]) -> Se
         recording_declared=declared,
     )
     return session if len(problems) == count else None
+
+
+def suggest_session_id(value: object, fallback: str = "") -> str:
+    """A valid id made from an invalid one, quoted for a message ("Réunion 16 mars" →
+    "reunion-16-mars"); the usual example when nothing usable is left."""
+    for text in (value, fallback):
+        if isinstance(text, str | int) and not isinstance(text, bool):
+            slug = slugify(str(text))
+            if SLUG.fullmatch(slug):
+                return f'"{slug}"'
+    return '"2022-10-25-non-recours"'
 
 
 def list_audio_files(folder: Path) -> list[Path]:
@@ -564,13 +622,31 @@ def _read_recording(r: FieldReader, folder: Path) -> tuple[tuple[Path, ...], boo
         if not part.is_file():
             r.problem(
                 f"recording[{index}]",
-                f'"{name}" is not in recordings/{folder.name}/; expected an existing audio file',
+                f'"{name}" is not in recordings/{folder.name}/; expected an existing audio file'
+                + _closest_file(name, folder),
             )
             continue
         parts.append(part)
     if len(set(names)) != len(names):
         r.problem("recording", "lists the same file twice; expected each part once")
     return tuple(parts), True
+
+
+def _closest_file(name: str, folder: Path) -> str:
+    """ "; did you mean ..." for a part's name: the same name in another case first (file names
+    are case-sensitive), else a close one; else what the folder holds."""
+    present = [p.name for p in list_audio_files(folder)]
+    same = [p for p in present if p.casefold() == name.casefold()]
+    if same:
+        return f'; did you mean "{same[0]}"? (file names are case-sensitive)'
+    by_fold = {p.casefold(): p for p in present}
+    close = difflib.get_close_matches(name.casefold(), list(by_fold), n=1, cutoff=0.6)
+    if close:
+        return f'; did you mean "{by_fold[close[0]]}"?'
+    if present:
+        shown = ", ".join(present[:6]) + (", ..." if len(present) > 6 else "")
+        return f" (recordings/{folder.name}/ holds {shown})"
+    return ""
 
 
 def _read_trim(r: FieldReader) -> Trim:
@@ -605,9 +681,9 @@ def _read_redactions(r: FieldReader) -> tuple[Redaction, ...]:
     return tuple(out)
 
 
-def _read_chapters(r: FieldReader) -> tuple[Chapter, ...]:
+def _read_chapters(r: FieldReader, lines: list[int]) -> tuple[Chapter, ...]:
     out: list[Chapter] = []
-    for item in r.mappings("chapters"):
+    for index, item in enumerate(r.mappings("chapters", label=_chapter_label(lines))):
         item.check_keys(CHAPTER_KEYS)
         start = item.time("start", required=True)
         title = item.text("title", required=True, max_len=255)
@@ -617,12 +693,39 @@ def _read_chapters(r: FieldReader) -> tuple[Chapter, ...]:
         if out and start <= out[-1].start:
             item.problem(
                 "start",
-                f"found {describe(item.raw('start'))}; "
-                "expected a time after the previous chapter's",
+                f"found {describe(item.raw('start'))}; expected a time after the previous "
+                f"chapter's ({out[-1].label(len(out))} starts at {format_time(out[-1].start)})",
             )
             continue
-        out.append(Chapter(start, title, url))
+        line = lines[index] if index < len(lines) else None
+        out.append(Chapter(start, title, url, line))
     return tuple(out)
+
+
+def _chapter_label(lines: list[int]) -> Callable[[int, Mapping[str, Any]], str]:
+    """'chapter 2 "Questions" (line 31), ': chapters named as the person wrote them."""
+
+    def label(index: int, item: Mapping[str, Any]) -> str:
+        title = item.get("title")
+        shown = f" {describe(title)}" if isinstance(title, str) and title.strip() else ""
+        where = f" (line {lines[index]})" if index < len(lines) else ""
+        return f"chapter {index + 1}{shown}{where}, "
+
+    return label
+
+
+def _item_lines(path: Path, key: str) -> list[int]:
+    """The line (from 1) of each item of the top-level list ``key`` in a YAML file."""
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key_node, value in root.value:
+        if getattr(key_node, "value", None) == key and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return []
 
 
 def _read_venue(r: FieldReader) -> Venue | None:
@@ -680,8 +783,8 @@ def _check_collection(sessions: list[Session], settings: Settings, problems: lis
         ids.setdefault(session.id, session)
     seen: dict[tuple[int | None, int], Session] = {}
     for session in sessions:
-        if session.episode is None:
-            continue
+        if session.episode is None or session.id == EXAMPLE_SESSION_ID:
+            continue  # the example is never published: its number (older templates) is free
         key = (session.season, session.episode)
         if key in seen:
             problems.append(

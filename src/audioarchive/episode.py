@@ -172,6 +172,7 @@ class Publication:
     upcoming: tuple[Session, ...]  # sessions without a recording
     artwork: str  # the show's artwork, relative to feed/
     episode_artwork: dict[str, str] = field(default_factory=dict)  # id -> path in feed/
+    image_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)  # path -> (w, h) px
 
     def url(self, relpath: str) -> str:
         return str(self.site.url(relpath))

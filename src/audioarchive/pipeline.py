@@ -451,9 +451,10 @@ def collect_publication(workspace: Workspace, ctx: _Context | None = None) -> Pu
         record = load_record(paths.state, session.id)
         if record is not None and all((paths.feed / m.path).is_file() for m in record.media):
             episodes.append(Episode(session, record))
-    artwork = _publish_image(workspace, workspace.show.artwork, "show", ctx)
+    sizes: dict[str, tuple[int, int]] = {}
+    artwork = _publish_image(workspace, workspace.show.artwork, "show", ctx, sizes)
     episode_artwork = {
-        s.id: _publish_image(workspace, s.artwork, s.id, ctx)
+        s.id: _publish_image(workspace, s.artwork, s.id, ctx, sizes)
         for s in workspace.sessions
         if s.artwork
     }
@@ -464,13 +465,21 @@ def collect_publication(workspace: Workspace, ctx: _Context | None = None) -> Pu
         upcoming=workspace.upcoming,
         artwork=artwork,
         episode_artwork=episode_artwork,
+        image_sizes=sizes,
     )
 
 
-def _publish_image(workspace: Workspace, source: Path, stem: str, ctx: _Context | None) -> str:
+def _publish_image(
+    workspace: Workspace,
+    source: Path,
+    stem: str,
+    ctx: _Context | None,
+    sizes: dict[str, tuple[int, int]],
+) -> str:
     artwork = prepare_artwork(source, workspace.paths.rel(source))  # checked, maybe converted
     data = artwork.data
     relpath = f"images/{stem}-{sha256_bytes(data)[:10]}{artwork.suffix}"
+    sizes[relpath] = (artwork.width, artwork.height)
     if ctx is not None and write_atomic(workspace.paths.feed / relpath, data):
         ctx.note(workspace.paths.feed / relpath)
     return relpath

@@ -26,6 +26,9 @@ from audioarchive.errors import Problem
 from audioarchive.writing import TEMP_PREFIX
 
 MANIFEST = "manifest-sha256.txt"
+#: The fixity history (audioarchive.events): grows by design, so never in the manifest.
+EVENTS_SUFFIX = ".events.jsonl"
+COLLECTION_EVENTS = "events.jsonl"
 RECORDING_SUMS = "SHA256SUMS"
 _LINE = re.compile(r"^([0-9a-fA-F]{64})[ \t]+\*?(.+)$")
 _CHUNK = 1 << 20
@@ -56,6 +59,7 @@ class FileCheck:
 class VerifyReport:
     checks: tuple[FileCheck, ...] = ()
     problems: tuple[Problem, ...] = ()  # a missing or unreadable manifest, a bad line
+    skipped: tuple[str, ...] = ()  # not checked: checked recently (verify --older-than)
 
     @property
     def failed(self) -> tuple[FileCheck, ...]:
@@ -81,6 +85,7 @@ class VerifyReport:
             "failed": [c.as_dict() for c in self.failed],
             "untracked": [c.path for c in self.untracked],
             "problems": [str(p) for p in self.problems],
+            "skipped": list(self.skipped),
             "checks": [c.as_dict() for c in self.checks],
         }
 
@@ -115,6 +120,11 @@ def parse_manifest(text: str, label: str) -> tuple[dict[str, str], list[Problem]
     return entries, problems
 
 
+def is_event_log(relpath: str) -> bool:
+    """Whether ``relpath`` (inside ``archive/``) is a fixity history log."""
+    return relpath == COLLECTION_EVENTS or relpath.endswith(EVENTS_SUFFIX)
+
+
 def read_manifest(archive: Path) -> dict[str, str]:
     """The entries of ``archive/manifest-sha256.txt``; empty when absent or unreadable."""
     try:
@@ -143,23 +153,33 @@ class _Run:
     jobs: list[_Job] = field(default_factory=list)
     checks: list[FileCheck] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    include: Callable[[str], bool] | None = None  # None: every file
+    skipped: list[str] = field(default_factory=list)
 
     def expect(self, path: Path, source: Source, expected: str) -> None:
         label = self.paths.rel(path)
-        if path.is_file():
+        if self.include is not None and not self.include(label):
+            self.skipped.append(label)
+        elif path.is_file():
             self.jobs.append(_Job(path, label, source, expected))
         else:
             self.checks.append(FileCheck(label, "missing", source, expected))
 
 
-def verify_local(settings: Settings, progress: ProgressCallback | None = None) -> VerifyReport:
+def verify_local(
+    settings: Settings,
+    progress: ProgressCallback | None = None,
+    *,
+    include: Callable[[str], bool] | None = None,
+) -> VerifyReport:
     """Recompute every local checksum and compare: ``archive/`` with its manifest, ``feed/``
     media with the build records, recordings with their ``SHA256SUMS``.
 
     Needs only the settings (not valid metadata): fixity is checked even when a
-    session file no longer loads.
+    session file no longer loads. ``include`` (a path relative to the workspace → bool)
+    limits the files hashed; the others are listed as skipped.
     """
-    run = _Run(settings.paths)
+    run = _Run(settings.paths, include=include)
     _plan_archive(run)
     _plan_feed(run)
     _plan_recordings(run)
@@ -179,7 +199,7 @@ def verify_local(settings: Settings, progress: ProgressCallback | None = None) -
         progress(1.0)
     order = {"missing": 0, "changed": 1, "untracked": 2, "ok": 3}
     checks = sorted(run.checks, key=lambda c: (order[c.status], c.path))
-    return VerifyReport(tuple(checks), tuple(run.problems))
+    return VerifyReport(tuple(checks), tuple(run.problems), tuple(run.skipped))
 
 
 def _report(progress: ProgressCallback | None, fraction: float) -> None:
@@ -223,6 +243,8 @@ def _plan_archive(run: _Run) -> None:
     for relpath, digest in sorted(entries.items()):
         run.expect(archive / relpath, "archive manifest", digest)
     for relpath in sorted(set(files) - set(entries) - {MANIFEST}):
+        if is_event_log(relpath):
+            continue
         run.checks.append(
             FileCheck(run.paths.rel(archive / relpath), "untracked", "archive manifest")
         )
@@ -276,4 +298,4 @@ def archive_entries(archive: Path | None, generated: Mapping[str, str]) -> dict[
             if path not in entries and (archive / path).is_file():
                 entries[path] = digest
     entries.pop(MANIFEST, None)
-    return entries
+    return {path: digest for path, digest in entries.items() if not is_event_log(path)}

@@ -21,6 +21,7 @@ import yaml
 
 from audioarchive.config import Settings
 from audioarchive.errors import AudioArchiveError, InputError, Problem
+from audioarchive.events import record_ingest
 from audioarchive.ffmpeg import Tools, find_tools, probe
 from audioarchive.session import AUDIO_EXTENSIONS, read_yaml
 from audioarchive.text import SLUG, natural_key, sha256_file
@@ -73,6 +74,12 @@ def ingest_files(
         copied.append(src.name)
     _write_sums(folder, sums)
     names = [src.name for src, _ in plan]
+    record_ingest(
+        paths,
+        [(folder / name, sums[name]) for name in copied],
+        "copied from the recorder's card and read back",
+    )
+    record_ingest(paths, [(folder / name, sums[name]) for name in present], "already in place")
     session_file = paths.sessions / f"{session_id}.yaml"
     created = not session_file.exists()
     if created:

@@ -34,6 +34,7 @@ from audioarchive.episode import (
     save_record,
 )
 from audioarchive.errors import AudioArchiveError, InputError, SessionError
+from audioarchive.events import record_creation
 from audioarchive.feed import render_feed
 from audioarchive.ffmpeg import AudioInfo, Tools, find_damage, find_tools
 from audioarchive.locking import workspace_lock
@@ -131,6 +132,7 @@ def build(
             remove_temporaries(folder)
         ctx = _Context(workspace, tools, force, progress or (lambda _e: None))
         results = [_build_episode(ctx, s, infos[s.id]) for s in selected]
+        _record_creations(workspace, results)
         publication = collect_publication(workspace, ctx)
         feed_path = paths.feed / "feed.xml"
         files = render_public_files(public_publication(publication))
@@ -149,6 +151,19 @@ def build(
         feed=feed_path,
         index=paths.feed / "index.html",
     )
+
+
+def _record_creations(workspace: Workspace, results: Sequence[EpisodeResult]) -> None:
+    """The fixity history: one "creation" event per master and public file written."""
+    paths = workspace.paths
+    for result in results:
+        if result.status not in ("built", "retagged") or result.record is None:
+            continue
+        record = result.record
+        files = [(paths.feed / m.path, m.sha256) for m in record.media]
+        if record.master is not None:
+            files.insert(0, (paths.archive / record.master.path, record.master.sha256))
+        record_creation(paths, files, f"build: {result.message}")
 
 
 def render_public_files(publication: Publication) -> dict[str, bytes]:

@@ -12,7 +12,8 @@ import pytest
 
 from audioarchive.config import load_settings
 from audioarchive.errors import InputError
-from audioarchive.events import check_chain, parse_age, read_events, verify_and_record
+from audioarchive.events import check_chain, parse_age, read_events
+from audioarchive.preserve import verify_and_record
 from tests.helpers import make_tone, new_workspace, run_cli
 
 SID = "2026-03-12-budget"

@@ -24,16 +24,15 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 from audioarchive import __version__
-from audioarchive.config import Paths, Settings
+from audioarchive.config import Paths
 from audioarchive.errors import InputError
-from audioarchive.fixity import FileCheck, ProgressCallback, VerifyReport, verify_local
 
 log = logging.getLogger(__name__)
 
@@ -203,39 +202,3 @@ def record_creation(paths: Paths, files: Sequence[tuple[Path, str]], detail: str
         paths,
         (Event("creation", paths.rel(path), digest, "success", detail) for path, digest in files),
     )
-
-
-def verify_and_record(
-    settings: Settings,
-    *,
-    older_than: timedelta | None = None,
-    progress: ProgressCallback | None = None,
-    now: datetime | None = None,
-) -> VerifyReport:
-    """:func:`~audioarchive.fixity.verify_local`, then one "fixity check" event per file
-    checked. With ``older_than``, only files not checked successfully since then (never
-    checked, or failed last time) are checked; the others are reported as skipped."""
-    paths = settings.paths
-    include: Callable[[str], bool] | None = None
-    if older_than is not None:
-        cutoff = (now or datetime.now(UTC)) - older_than
-        recent = recently_passed(paths, cutoff)
-        include = lambda label: label not in recent  # noqa: E731
-    report = verify_local(settings, progress, include=include)
-    append_events(paths, (_check_event(check) for check in report.checks if _logged(check)))
-    return report
-
-
-def _logged(check: FileCheck) -> bool:
-    return check.status in ("ok", "changed", "missing")
-
-
-def _check_event(check: FileCheck) -> Event:
-    if check.status == "ok":
-        return Event("fixity check", check.path, check.actual, "success", f"{check.source}")
-    detail = (
-        f"missing; listed in the {check.source}"
-        if check.status == "missing"
-        else f"differs from the {check.source} (expected sha256:{check.expected})"
-    )
-    return Event("fixity check", check.path, check.actual, "failure", detail)

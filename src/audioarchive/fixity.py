@@ -34,7 +34,7 @@ _LINE = re.compile(r"^([0-9a-fA-F]{64})[ \t]+\*?(.+)$")
 _CHUNK = 1 << 20
 
 FileStatus = Literal["ok", "changed", "missing", "untracked"]
-Source = Literal["archive manifest", "build record", "recordings SHA256SUMS"]
+Source = Literal["archive manifest", "build record", "recordings SHA256SUMS", "bag manifest"]
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,6 @@ def ingest_files(
         [(folder / name, sums[name]) for name in copied],
         "copied from the recorder's card and read back",
     )
-    record_ingest(paths, [(folder / name, sums[name]) for name in present], "already in place")
     session_file = paths.sessions / f"{session_id}.yaml"
     created = not session_file.exists()
     if created:

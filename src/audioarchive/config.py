@@ -147,6 +147,14 @@ class ToolSettings:
 
 
 @dataclass(frozen=True)
+class ArchiveSettings:
+    master: str = "flac"  # "flac", "bwf" (Broadcast WAV) or "both"
+
+
+MASTER_FORMATS = ("flac", "bwf", "both")
+
+
+@dataclass(frozen=True)
 class Settings:
     paths: Paths
     site: SiteSettings = field(default_factory=SiteSettings)
@@ -154,6 +162,7 @@ class Settings:
     storage: StorageSettings | None = None
     archive_storage: StorageSettings | None = None
     tools: ToolSettings = field(default_factory=ToolSettings)
+    archive: ArchiveSettings = field(default_factory=ArchiveSettings)
 
 
 SECTIONS: dict[str, tuple[str, ...]] = {
@@ -192,6 +201,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "profile",
     ),
     "tools": ("ffmpeg", "ffprobe"),
+    "archive": ("master",),  # after archive_storage: AUDIOARCHIVE_ARCHIVE_STORAGE_* is not ours
 }
 
 
@@ -271,7 +281,12 @@ def _read_settings(paths: Paths, data: dict[str, Any], problems: list[Problem]) 
             ffmpeg=tools_reader.text("ffmpeg") or "ffmpeg",
             ffprobe=tools_reader.text("ffprobe") or "ffprobe",
         )
-    return Settings(paths, site, audio, storage, archive_storage, tools)
+    archive_reader = top.mapping("archive")
+    archive = ArchiveSettings()
+    if archive_reader is not None:
+        archive_reader.check_keys(SECTIONS["archive"])
+        archive = ArchiveSettings(master=archive_reader.choice("master", MASTER_FORMATS) or "flac")
+    return Settings(paths, site, audio, storage, archive_storage, tools, archive)
 
 
 def _read_site(reader: FieldReader | None) -> SiteSettings:

@@ -21,7 +21,9 @@ from typing import Literal
 from audioarchive import __version__
 from audioarchive.artwork import check_artworks, prepare_artwork
 from audioarchive.audio import AudioJob, AudioResult, process_audio
+from audioarchive.audio.assemble import master_format
 from audioarchive.audio.process import AUDIO_VERSION
+from audioarchive.bwf import bwf_metadata, write_bwf
 from audioarchive.catalog import render_catalog
 from audioarchive.episode import (
     Episode,
@@ -242,6 +244,23 @@ def _master_key(sources: tuple[SourceFile, ...]) -> str:
     return _key(AUDIO_VERSION, [s.sha256 for s in sources])
 
 
+def _tag_key(
+    workspace: Workspace,
+    audio_key: str,
+    tagset: TagSet,
+    master_tagset: TagSet,
+    sources: tuple[SourceFile, ...],
+) -> str:
+    mode = workspace.settings.archive.master
+    return _key(
+        audio_key,
+        tagset.fingerprint(),
+        master_tagset.fingerprint(),
+        _master_key(sources),
+        *([mode] if mode != "flac" else []),  # the default keeps the keys of 0.1
+    )
+
+
 # --- one episode ----------------------------------------------------------------------------
 
 
@@ -262,7 +281,8 @@ def _build_episode_unchecked(
     sources = _sources(session, infos, previous)
     audio_key = _audio_key(workspace, session, sources)
     cache = paths.state / "cache" / session.id
-    master_dest = paths.archive / session.id / f"{session.id}.flac"
+    mode = workspace.settings.archive.master
+    master_dest = paths.archive / session.id / f"{session.id}.{'wav' if mode == 'bwf' else 'flac'}"
     public_cache = {
         fmt: cache / f"public.{fmt}" for fmt in ("mp3", *workspace.settings.audio.extra_formats)
     }
@@ -271,6 +291,7 @@ def _build_episode_unchecked(
         and previous is not None
         and previous.audio_key == audio_key
         and all(p.is_file() for p in public_cache.values())
+        and master_dest.is_file()  # a master of another format ([archive] master): render it
     )
     master_current = (
         not ctx.force
@@ -291,14 +312,13 @@ def _build_episode_unchecked(
         new_master = result.master
         status = "built"
     tagset, master_tagset = _tagsets(workspace, session, timeline, sources, loudness)
-    tag_key = _key(
-        audio_key, tagset.fingerprint(), master_tagset.fingerprint(), _master_key(sources)
-    )
+    tag_key = _tag_key(workspace, audio_key, tagset, master_tagset, sources)
     outputs_current = (
         previous is not None
         and previous.tag_key == tag_key
         and all((paths.feed / m.path).is_file() for m in previous.media)
         and master_current
+        and (mode != "both" or master_dest.with_suffix(".wav").is_file())
     )
     if status == "unchanged" and outputs_current and previous is not None:
         return EpisodeResult(session.id, "unchanged", "up to date", previous)
@@ -309,7 +329,19 @@ def _build_episode_unchecked(
         _publish_media(ctx, session, fmt, src, tagset) for fmt, src in public_cache.items()
     )
     master_src = new_master if new_master is not None else master_dest
-    master = _write_master(ctx, master_src, master_dest, master_tagset, move=new_master is not None)
+    if master_dest.suffix == ".wav":
+        master = _write_bwf_master(ctx, session, infos, master_src, master_dest)
+        if new_master is not None:
+            new_master.unlink(missing_ok=True)
+    else:
+        master = _write_master(
+            ctx, master_src, master_dest, master_tagset, move=new_master is not None
+        )
+    preservation = (
+        _write_bwf_master(ctx, session, infos, master_dest, master_dest.with_suffix(".wav"))
+        if mode == "both"
+        else None
+    )
     ctx.progress(ProgressEvent("tags", session.id, 1.0))
     record = EpisodeRecord(
         id=session.id,
@@ -318,6 +350,7 @@ def _build_episode_unchecked(
         timeline=timeline,
         media=media,
         master=master,
+        preservation=preservation,
         sources=sources,
         loudness=loudness,
         processing={
@@ -455,6 +488,19 @@ def _write_master(
     )
 
 
+def _write_bwf_master(
+    ctx: _Context, session: Session, infos: tuple[AudioInfo, ...], src: Path, dest: Path
+) -> OutputFile:
+    """The Broadcast WAV master from ``src`` (the FLAC, or the previous BWF): same samples."""
+    first = infos[0]
+    fmt = master_format(infos)
+    meta = bwf_metadata(ctx.workspace.show, session, infos, first.sample_rate, fmt.bits)
+    write_bwf(ctx.tools, src, dest, meta)
+    ctx.note(dest)
+    relpath = dest.relative_to(ctx.workspace.paths.archive).as_posix()
+    return OutputFile("bwf", relpath, dest.stat().st_size, sha256_file(dest), media_type(dest.name))
+
+
 # --- the whole collection -------------------------------------------------------------------
 
 
@@ -556,12 +602,7 @@ def _plan(
         tagset, master_tagset = _tagsets(
             workspace, session, previous.timeline, sources, previous.loudness
         )
-        tag_key = _key(
-            previous.audio_key,
-            tagset.fingerprint(),
-            master_tagset.fingerprint(),
-            _master_key(sources),
-        )
+        tag_key = _tag_key(workspace, previous.audio_key, tagset, master_tagset, sources)
         if tag_key != previous.tag_key:
             results.append(EpisodeResult(session.id, "planned", "would update tags"))
         else:

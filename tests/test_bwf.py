@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 
 from audioarchive.bwf import CuePoint, append_chunks, cue_chunks
+from audioarchive.config import load_settings
+from audioarchive.errors import ConfigError
 from tests.helpers import Ws, ffmpeg, new_workspace
 
 SID = "2026-03-12-budget"
@@ -177,3 +179,19 @@ def test_cue_chunks_in_an_rf64_file_update_ds64(tmp_path: Path) -> None:
         check=True,
     )
     assert float(probe.stdout) == pytest.approx(1.0, abs=0.01)  # still a readable file
+
+
+def test_the_master_setting_is_read_from_the_file_and_the_environment(tmp_path: Path) -> None:
+    (tmp_path / "audioarchive.toml").write_text('[archive]\nmaster = "both"\n')
+    assert load_settings(tmp_path, environ={}).archive.master == "both"
+    environ = {
+        "AUDIOARCHIVE_ARCHIVE_MASTER": "bwf",
+        "AUDIOARCHIVE_ARCHIVE_STORAGE_URL": "s3://masters/archive",
+    }
+    settings = load_settings(tmp_path, environ=environ)
+    assert settings.archive.master == "bwf"
+    assert settings.archive_storage is not None
+    assert settings.archive_storage.bucket == "masters"
+    (tmp_path / "audioarchive.toml").write_text('[archive]\nmaster = "wav"\n')
+    with pytest.raises(ConfigError, match=r"archive\.master: found \"wav\""):
+        load_settings(tmp_path, environ={})

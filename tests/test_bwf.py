@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from audioarchive.bwf import CuePoint, append_chunks, cue_chunks
+from audioarchive.bwf import CuePoint, append_chunks, chunk_ids, cue_chunks
 from audioarchive.config import load_settings
 from audioarchive.errors import ConfigError
 from tests.helpers import Ws, ffmpeg, new_workspace
@@ -138,11 +138,30 @@ def test_mediainfo_reads_the_bext_and_info_chunks(bwf_ws: Ws) -> None:
 
 
 def test_chapters_come_back_as_cue_points_at_their_samples(bwf_ws: Ws) -> None:
-    data = (bwf_ws.root / "archive" / SID / f"{SID}.wav").read_bytes()
+    master = bwf_ws.root / "archive" / SID / f"{SID}.wav"
+    data = master.read_bytes()
     assert read_cues(data) == [(0, "Accueil"), (round(3.5 * RATE), "Débat")]
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(master)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    chapters = json.loads(probe.stdout)["chapters"]  # ffprobe reads cue + labl as chapters
+    assert [(c["time_base"], c["start"], c["tags"]["title"]) for c in chapters] == [
+        (f"1/{RATE}", 0, "Accueil"),
+        (f"1/{RATE}", round(3.5 * RATE), "Débat"),
+    ]
     bext = riff_chunks(data)[b"bext"][0]
     time_reference = struct.unpack_from("<Q", bext, 256 + 32 + 32 + 10 + 8)[0]
     assert time_reference == (19 * 3600 + 30 * 60) * RATE  # samples since midnight
+
+
+def test_validate_checks_the_chunks(bwf_ws: Ws) -> None:
+    master = bwf_ws.root / "archive" / SID / f"{SID}.wav"
+    assert {"bext", "data", "cue ", "LIST"} <= set(chunk_ids(master))
+    result = bwf_ws.run("validate")
+    assert result.exit_code == 0, result.output
 
 
 def test_recorder_files_stay_unchanged_and_a_rebuild_is_idle(bwf_ws: Ws) -> None:
@@ -155,13 +174,25 @@ def test_recorder_files_stay_unchanged_and_a_rebuild_is_idle(bwf_ws: Ws) -> None
     assert bwf_ws.run("verify").exit_code == 0
 
 
-def test_both_keeps_the_flac_and_adds_the_bwf(tmp_path: Path) -> None:
-    ws = _workspace(tmp_path, "both")
-    folder = ws.root / "archive" / SID
-    assert _pcm(folder / f"{SID}.wav") == _pcm(folder / f"{SID}.flac")
-    sums = (ws.root / "archive" / "manifest-sha256.txt").read_text()
-    assert f"  {SID}/{SID}.wav\n" in sums
-    assert f"  {SID}/{SID}.flac\n" in sums
+def test_switching_to_both_adds_the_bwf_without_rendering_again(built: Ws) -> None:
+    """The built workspace (conftest) has FLAC masters; with "both", a build derives the
+    Broadcast WAV from each FLAC (no audio render), sample for sample."""
+    sid = "2022-10-25-a"
+    (built.root / "audioarchive.toml").write_text(TOML.format(mode="both"))
+    result = built.run("build")
+    assert result.exit_code == 0, result.output
+    assert f"{sid}  re-tagged" in result.output
+    folder = built.root / "archive" / sid
+    assert _pcm(folder / f"{sid}.wav") == _pcm(folder / f"{sid}.flac")
+    assert _pcm(folder / f"{sid}.wav") == _pcm(
+        *(built.root / "recordings" / sid / f"ZOOM000{n}.WAV" for n in (1, 2))
+    )
+    sums = (built.root / "archive" / "manifest-sha256.txt").read_text()
+    assert f"  {sid}/{sid}.wav\n" in sums
+    assert f"  {sid}/{sid}.flac\n" in sums
+    assert built.run("verify").exit_code == 0
+    again = built.run("build")
+    assert f"{sid}  up to date" in again.output
 
 
 def test_cue_chunks_in_an_rf64_file_update_ds64(tmp_path: Path) -> None:

@@ -193,3 +193,24 @@ def append_chunks(path: Path, chunks: bytes) -> None:
             raise BwfError(f"{path.name}: RF64 without a ds64 chunk")
         handle.seek(20)  # ds64: size (4), then riffSize (8)
         handle.write(struct.pack("<Q", size))
+
+
+def chunk_ids(path: Path) -> list[str]:
+    """The top-level chunks of a WAVE file, in order (RF64 data sizes read from ds64)."""
+    found: list[str] = []
+    with path.open("rb") as handle:
+        head = handle.read(12)
+        if head[8:12] != b"WAVE" or head[:4] not in (b"RIFF", b"RF64"):
+            return found
+        data_size: int | None = None
+        while len(header := handle.read(8)) == 8:
+            fourcc, size = header[:4], struct.unpack("<I", header[4:])[0]
+            found.append(fourcc.decode("latin-1"))
+            if fourcc == b"ds64":
+                body = handle.read(size)
+                data_size = struct.unpack_from("<Q", body, 8)[0]
+                size = 0
+            elif fourcc == b"data" and size == 0xFFFFFFFF and data_size is not None:
+                size = data_size
+            handle.seek(size + size % 2, 1)
+    return found

@@ -137,13 +137,16 @@ def check_chain(path: Path) -> list[int]:
     return broken
 
 
+def event_logs(paths: Paths) -> list[Path]:
+    """Every log of the workspace that exists."""
+    logs = sorted(paths.archive.glob(f"*/*{EVENTS_SUFFIX}")) if paths.archive.is_dir() else []
+    collection = paths.archive / COLLECTION_LOG
+    return ([collection] if collection.is_file() else []) + logs
+
+
 def all_events(paths: Paths) -> list[dict[str, Any]]:
     """Every event of every log of the workspace."""
-    logs = sorted(paths.archive.glob(f"*/*{EVENTS_SUFFIX}")) if paths.archive.is_dir() else []
-    events = read_events(paths.archive / COLLECTION_LOG)
-    for path in logs:
-        events.extend(read_events(path))
-    return events
+    return [event for log in event_logs(paths) for event in read_events(log)]
 
 
 def last_checks(paths: Paths, session_id: str) -> dict[str, dict[str, Any]]:

@@ -7,10 +7,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from audioarchive.bag import BagCheck, check_bags
-from audioarchive.config import Settings
-from audioarchive.events import Event, append_events, recently_passed
+from audioarchive.bag import BagCheck, check_bags, registered_bags, validate_bag
+from audioarchive.bwf import chunk_ids
+from audioarchive.config import Paths, Settings
+from audioarchive.episode import load_record
+from audioarchive.errors import Problem
+from audioarchive.events import Event, append_events, check_chain, event_logs, recently_passed
 from audioarchive.fixity import FileCheck, ProgressCallback, VerifyReport, verify_local
 
 
@@ -63,3 +67,52 @@ def _check_event(check: FileCheck) -> Event:
         else f"differs from the {check.source} (expected sha256:{check.expected})"
     )
     return Event("fixity check", check.path, check.actual, "failure", detail)
+
+
+# --- validate ---------------------------------------------------------------------------------
+
+
+def archive_problems(paths: Paths, session_ids: list[str]) -> list[Problem]:
+    """What ``validate`` checks in the archive, without hashing: every history's hash chain,
+    the chunks of each Broadcast WAV master, and that each bag made is still complete."""
+    problems = []
+    for log in event_logs(paths):
+        for line in check_chain(log):
+            problems.append(
+                Problem(
+                    paths.rel(log),
+                    f"line {line}",
+                    "does not follow the line before (an edited or removed event); "
+                    "expected an append-only history",
+                )
+            )
+    for session_id in session_ids:
+        record = load_record(paths.state, session_id)
+        for master in (record.master, record.preservation) if record else ():
+            if master is not None and master.path.endswith(".wav"):
+                problems += _bwf_problems(paths, paths.archive / master.path)
+    for entry in registered_bags(paths):
+        path = Path(entry["path"])
+        if path.is_dir():
+            check = validate_bag(path, completeness_only=True)
+            problems += list(check.problems) + [
+                Problem(c.path, "", f"{c.status} (bag manifest)") for c in check.checks
+            ]
+    return problems
+
+
+def _bwf_problems(paths: Paths, master: Path) -> list[Problem]:
+    if not master.is_file():
+        return []  # verify reports missing files
+    chunks = chunk_ids(master)
+    missing = [c for c in ("bext", "data") if c not in chunks]
+    if missing:
+        return [
+            Problem(
+                paths.rel(master),
+                "",
+                f"no {' or '.join(missing)} chunk; expected a Broadcast WAV master "
+                "(rebuild it with 'audioarchive build --force')",
+            )
+        ]
+    return []

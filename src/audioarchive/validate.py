@@ -29,6 +29,7 @@ from audioarchive.episode import load_record
 from audioarchive.errors import Problem
 from audioarchive.feedmeta import check_channel_tags
 from audioarchive.ffmpeg import find_tools
+from audioarchive.preserve import archive_problems
 from audioarchive.recordings import probe_recordings
 from audioarchive.session import LANGUAGE, Workspace
 from audioarchive.transcript import check_transcript
@@ -103,6 +104,7 @@ def check_outputs(workspace: Workspace) -> list[Problem]:
     problems.extend(
         check_feed(paths.feed, workspace.settings.site.base_url, label=feed_label, expect=built)
     )
+    problems.extend(archive_problems(paths, built))
     return problems
 
 

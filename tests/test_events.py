@@ -14,7 +14,7 @@ from audioarchive.config import load_settings
 from audioarchive.errors import InputError
 from audioarchive.events import check_chain, parse_age, read_events
 from audioarchive.preserve import archive_problems, verify_and_record
-from tests.helpers import Ws, make_tone, run_cli
+from tests.helpers import Ws, make_tone, new_workspace, run_cli
 
 SID = "2022-10-25-a"  # of the built workspace (conftest)
 LOG = f"archive/{SID}/{SID}.events.jsonl"
@@ -52,6 +52,15 @@ def test_ingest_writes_ingestion_events(built: Ws, tmp_path: Path) -> None:
     assert event["file"] == "recordings/2026-03-12-budget/ZOOM0001.WAV"
     assert event["checksum"] == f"sha256:{sums}"
     assert event["previous"] == "0" * 64
+
+
+def test_a_history_before_any_build_is_not_a_missing_manifest(tmp_path: Path) -> None:
+    ws = new_workspace(tmp_path / "ws")
+    card = make_tone(tmp_path / "card" / "ZOOM0001.WAV", 1.0)
+    assert ws.run("ingest", "2026-03-12-budget", str(card), "--no-build").exit_code == 0
+    result = ws.run("verify")
+    assert result.exit_code == 0, result.output
+    assert "OK: 1 file(s) match their checksums." in result.output
 
 
 def test_verify_appends_checks_show_gives_the_last_and_older_than_skips(built: Ws) -> None:

@@ -96,8 +96,10 @@ def make_bags(
                 )
     if not jobs[0][1]:
         raise InputError("no built episode in the workspace; nothing to bag")
-    reports = [_make_bag(workspace, target, chosen, whole, now) for target, chosen, whole in jobs]
-    _register(workspace.paths, reports)
+    reports = []
+    for target, chosen, whole in jobs:
+        reports.append(_make_bag(workspace, target, chosen, whole, now))
+        _register(workspace.paths, reports[-1:])  # each as soon as it is whole
     return reports
 
 

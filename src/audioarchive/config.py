@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from audioarchive.errors import ConfigError, Problem
@@ -146,12 +146,13 @@ class ToolSettings:
     ffprobe: str = "ffprobe"
 
 
+MasterFormat = Literal["flac", "bwf", "both"]  # FLAC, Broadcast WAV, or both
+MASTER_FORMATS: dict[str, MasterFormat] = {"flac": "flac", "bwf": "bwf", "both": "both"}
+
+
 @dataclass(frozen=True)
 class ArchiveSettings:
-    master: str = "flac"  # "flac", "bwf" (Broadcast WAV) or "both"
-
-
-MASTER_FORMATS = ("flac", "bwf", "both")
+    master: MasterFormat = "flac"
 
 
 @dataclass(frozen=True)
@@ -285,7 +286,8 @@ def _read_settings(paths: Paths, data: dict[str, Any], problems: list[Problem]) 
     archive = ArchiveSettings()
     if archive_reader is not None:
         archive_reader.check_keys(SECTIONS["archive"])
-        archive = ArchiveSettings(master=archive_reader.choice("master", MASTER_FORMATS) or "flac")
+        choice = archive_reader.choice("master", MASTER_FORMATS) or "flac"
+        archive = ArchiveSettings(master=MASTER_FORMATS[choice])
     return Settings(paths, site, audio, storage, archive_storage, tools, archive)
 
 

@@ -220,7 +220,7 @@ def _hash(path: Path, progress: Callable[[int], None]) -> str:
 
 def _plan_archive(run: _Run) -> None:
     archive = run.paths.archive
-    files = _files(archive)
+    files = [f for f in _files(archive) if not is_event_log(f)]  # histories: never listed
     manifest_path = archive / MANIFEST
     if not manifest_path.is_file():
         if files:

@@ -92,12 +92,13 @@ def append_events(paths: Paths, events: Iterable[Event]) -> None:
     for path, batch in by_log.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         previous = _last_line_hash(path)
-        with path.open("a", encoding="utf-8") as handle:
-            for event in batch:
-                line = json.dumps(event.as_dict(previous), ensure_ascii=False, sort_keys=True)
-                handle.write(line + "\n")
-                previous = hashlib.sha256(line.encode("utf-8")).hexdigest()
-            handle.flush()
+        lines = []
+        for event in batch:
+            line = json.dumps(event.as_dict(previous), ensure_ascii=False, sort_keys=True)
+            lines.append(line + "\n")
+            previous = hashlib.sha256(line.encode("utf-8")).hexdigest()
+        with path.open("ab") as handle:  # one write: a killed run leaves no half line
+            handle.write("".join(lines).encode("utf-8"))
 
 
 def _last_line_hash(path: Path) -> str:

@@ -22,7 +22,7 @@ setup:
 	@scripts/venv.sh $(VENV) $(PYTHON)
 
 setup-test:
-	@scripts/system-deps.sh required:ffmpeg required:ffprobe optional:espeak-ng optional:chromium
+	@scripts/system-deps.sh required:ffmpeg required:ffprobe optional:espeak-ng optional:chromium optional:mediainfo
 	@scripts/venv.sh $(VENV) $(PYTHON) test,dev
 
 demo: setup

@@ -25,6 +25,7 @@ from typing import Any, Literal
 from audioarchive.config import SiteSettings
 from audioarchive.episode import Episode, EpisodeRecord, Publication, load_record, public_chapters
 from audioarchive.errors import InputError
+from audioarchive.events import last_checks
 from audioarchive.licenses import license_url
 from audioarchive.session import Person, Session, Show, Venue, Workspace
 from audioarchive.storage import published_paths
@@ -141,6 +142,7 @@ def describe_session(workspace: Workspace, session_id: str) -> dict[str, Any]:
     data = {"status": status, **data}
     artwork = session.artwork or workspace.show.artwork
     data["artwork"] = workspace.paths.rel(artwork)
+    data["fixity"] = last_checks(workspace.paths, session.id)  # the last event of each file
     if record is not None:
         data["sidecar"] = f"archive/{session.id}/{session.id}.json"
     return data

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -154,6 +154,15 @@ class ToolSettings:
     ffprobe: str = "ffprobe"
 
 
+MasterFormat = Literal["flac", "bwf", "both"]  # FLAC, Broadcast WAV, or both
+MASTER_FORMATS: dict[str, MasterFormat] = {"flac": "flac", "bwf": "bwf", "both": "both"}
+
+
+@dataclass(frozen=True)
+class ArchiveSettings:
+    master: MasterFormat = "flac"
+
+
 @dataclass(frozen=True)
 class Settings:
     paths: Paths
@@ -162,6 +171,7 @@ class Settings:
     storage: StorageSettings | None = None
     archive_storage: StorageSettings | None = None
     tools: ToolSettings = field(default_factory=ToolSettings)
+    archive: ArchiveSettings = field(default_factory=ArchiveSettings)
 
 
 SECTIONS: dict[str, tuple[str, ...]] = {
@@ -200,6 +210,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "profile",
     ),
     "tools": ("ffmpeg", "ffprobe"),
+    "archive": ("master",),  # after archive_storage: AUDIOARCHIVE_ARCHIVE_STORAGE_* is not ours
 }
 
 
@@ -279,7 +290,13 @@ def _read_settings(paths: Paths, data: dict[str, Any], problems: list[Problem]) 
             ffmpeg=tools_reader.text("ffmpeg") or "ffmpeg",
             ffprobe=tools_reader.text("ffprobe") or "ffprobe",
         )
-    return Settings(paths, site, audio, storage, archive_storage, tools)
+    archive_reader = top.mapping("archive")
+    archive = ArchiveSettings()
+    if archive_reader is not None:
+        archive_reader.check_keys(SECTIONS["archive"])
+        choice = archive_reader.choice("master", MASTER_FORMATS) or "flac"
+        archive = ArchiveSettings(master=MASTER_FORMATS[choice])
+    return Settings(paths, site, audio, storage, archive_storage, tools, archive)
 
 
 def _read_site(reader: FieldReader | None) -> SiteSettings:

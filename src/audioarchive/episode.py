@@ -56,6 +56,7 @@ class EpisodeRecord:
     sources: tuple[SourceFile, ...]
     loudness: dict[str, Any] = field(default_factory=dict)
     processing: dict[str, Any] = field(default_factory=dict)  # tool versions and settings
+    preservation: OutputFile | None = None  # the Broadcast WAV beside the FLAC ([archive] both)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -75,6 +76,7 @@ class EpisodeRecord:
             sources=tuple(SourceFile(**s) for s in data["sources"]),
             loudness=dict(data.get("loudness") or {}),
             processing=dict(data.get("processing") or {}),
+            preservation=OutputFile(**data["preservation"]) if data.get("preservation") else None,
         )
 
 
@@ -172,6 +174,7 @@ class Publication:
     upcoming: tuple[Session, ...]  # sessions without a recording
     artwork: str  # the show's artwork, relative to feed/
     episode_artwork: dict[str, str] = field(default_factory=dict)  # id -> path in feed/
+    image_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)  # path -> (w, h) px
 
     def url(self, relpath: str) -> str:
         return str(self.site.url(relpath))

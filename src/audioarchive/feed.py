@@ -34,13 +34,18 @@ from audioarchive.episode import Episode, OutputFile, Publication
 from audioarchive.errors import FeedError
 from audioarchive.feed_podcast2 import (
     AlternateEnclosureTag,
+    ImageTag,
     LocationTag,
     PersonTag,
     PodcastIndexEntryExtension,
+    PodcastIndexExtension,
+    RemoteItemTag,
     TranscriptTag,
+    UpdateFrequencyTag,
     podcast_guid,
     register,
 )
+from audioarchive.feedmeta import RemoteFeed
 from audioarchive.licenses import license_url
 from audioarchive.session import Person, Session, Show, Venue
 from audioarchive.text import markdown_to_html, markdown_to_text
@@ -248,7 +253,50 @@ def _channel(publication: Publication) -> FeedGenerator:
     index.medium("podcast")
     for person in _host_tags(show):
         index.person(person)
+    index.image(image_tag(publication, publication.artwork))
+    _add_show_links(index, show)
     return fg
+
+
+def _add_show_links(index: PodcastIndexExtension, show: Show) -> None:
+    """podcast:txt, updateFrequency, podroll and publisher, from podcast.yaml."""
+    for record in show.txt:
+        index.txt(record.value, record.purpose)
+    rhythm = show.rhythm
+    if rhythm is not None:
+        index.update_frequency(
+            UpdateFrequencyTag(
+                rhythm.text,
+                None if rhythm.complete else rhythm.rrule,
+                None if rhythm.complete or not rhythm.dtstart else rhythm.dtstart.isoformat(),
+                rhythm.complete,
+            )
+        )
+    if show.podroll:
+        index.podroll([remote_item(feed) for feed in show.podroll])
+    if show.publisher is not None:
+        index.publisher(remote_item(show.publisher, medium="publisher"))
+
+
+def remote_item(feed: RemoteFeed, medium: str | None = None) -> RemoteItemTag:
+    """A podcast:remoteItem: the GUID given, else the one the namespace derives from the URL."""
+    url = ascii_url(feed.feed_url) if feed.feed_url else None
+    guid = feed.feed_guid or podcast_guid(url or "")
+    return RemoteItemTag(guid, url, feed.title, medium)
+
+
+def image_tag(publication: Publication, relpath: str) -> ImageTag:
+    """podcast:image of an artwork in feed/: square cover art, with its size when known."""
+    width, height = publication.image_sizes.get(relpath, (None, None))
+    media_type = "image/png" if relpath.lower().endswith(".png") else "image/jpeg"
+    return ImageTag(
+        href=ascii_url(publication.url(relpath)),
+        width=width,
+        height=height,
+        type=media_type,
+        aspect_ratio="1/1",
+        purpose="artwork",
+    )
 
 
 def _category(name: str) -> dict[str, str]:
@@ -279,6 +327,7 @@ def _add_item(
         entry.podcast.itunes_season(session.season)
     entry.podcast.itunes_episode_type(session.episode_type)
     entry.podcast.itunes_image(ascii_url(publication.url(publication.artwork_for(session.id))))
+    entry.podcastindex.image(image_tag(publication, publication.artwork_for(session.id)))
     entry.apple.explicit(show.explicit if session.explicit is None else session.explicit)
     _add_podcastindex(entry.podcastindex, publication, episode, files)
 

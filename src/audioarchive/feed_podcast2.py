@@ -8,7 +8,9 @@ still serialised by feedgen in one pass:
   ``xmlns:podcast="https://podcastindex.org/namespace/1.0"``
   (https://github.com/Podcastindex-org/podcast-namespace): ``guid``, ``locked``,
   ``license``, ``medium``, ``person``, ``season``, ``episode``, ``location``,
-  ``chapters``, ``transcript``, ``alternateEnclosure`` with its ``source``.
+  ``chapters``, ``transcript``, ``alternateEnclosure`` with its ``source``;
+  ``txt``, ``updateFrequency``, ``podroll`` and ``publisher`` (with their
+  ``remoteItem``), ``image``.
 - ``fg.apple`` / ``entry.apple`` write what feedgen 1.0 gets wrong in the iTunes
   namespace: ``itunes:explicit`` as ``true``/``false`` (feedgen only knows
   yes/no/clean) and ``itunes:owner`` without an e-mail address (feedgen refuses);
@@ -90,6 +92,57 @@ class AlternateEnclosureTag:
     default: bool = False
 
 
+@dataclass(frozen=True)
+class RemoteItemTag:
+    feed_guid: str  # required by the namespace (remote-item.md)
+    feed_url: str | None = None
+    title: str | None = None
+    medium: str | None = None  # "publisher" inside podcast:publisher
+
+
+@dataclass(frozen=True)
+class ImageTag:
+    href: str
+    width: int | None = None
+    height: int | None = None
+    type: str | None = None  # "image/jpeg", "image/png"
+    aspect_ratio: str | None = None  # CSS syntax: "1/1"
+    purpose: str | None = None  # space-separated tokens: "artwork"
+    alt: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdateFrequencyTag:
+    text: str
+    rrule: str | None = None
+    dtstart: str | None = None  # ISO 8601
+    complete: bool = False
+
+
+def _write_remote_item(parent: Any, item: RemoteItemTag) -> None:
+    _attrs(
+        xml_elem(_p("remoteItem"), parent),
+        feedGuid=item.feed_guid,
+        feedUrl=item.feed_url,
+        title=item.title,
+        medium=item.medium,
+    )
+
+
+def _write_images(parent: Any, images: Sequence[ImageTag]) -> None:
+    for image in images:
+        _attrs(
+            xml_elem(_p("image"), parent),
+            href=image.href,
+            alt=image.alt,
+            **{"aspect-ratio": image.aspect_ratio},
+            width=str(image.width) if image.width else None,
+            height=str(image.height) if image.height else None,
+            type=image.type,
+            purpose=image.purpose,
+        )
+
+
 def _write_persons(parent: Any, persons: Sequence[PersonTag]) -> None:
     for person in persons:
         element = xml_elem(_p("person"), parent)
@@ -111,9 +164,29 @@ class PodcastIndexExtension(BaseExtension):  # type: ignore[misc]  # feedgen is 
         self._license: tuple[str, str | None] | None = None
         self._medium: str | None = None
         self._persons: list[PersonTag] = []
+        self._txt: list[tuple[str, str | None]] = []
+        self._update_frequency: UpdateFrequencyTag | None = None
+        self._podroll: list[RemoteItemTag] = []
+        self._publisher: RemoteItemTag | None = None
+        self._images: list[ImageTag] = []
 
     def extend_ns(self) -> dict[str, str]:
         return {"podcast": PODCAST_NS}
+
+    def txt(self, value: str, purpose: str | None = None) -> None:
+        self._txt.append((value, purpose))
+
+    def update_frequency(self, tag: UpdateFrequencyTag) -> None:
+        self._update_frequency = tag
+
+    def podroll(self, items: Sequence[RemoteItemTag]) -> None:
+        self._podroll = list(items)
+
+    def publisher(self, item: RemoteItemTag) -> None:
+        self._publisher = item
+
+    def image(self, image: ImageTag) -> None:
+        self._images.append(image)
 
     def guid(self, value: str) -> None:
         self._guid = value
@@ -147,6 +220,27 @@ class PodcastIndexExtension(BaseExtension):  # type: ignore[misc]  # feedgen is 
         if self._medium:
             xml_elem(_p("medium"), channel).text = self._medium
         _write_persons(channel, self._persons)
+        _write_images(channel, self._images)
+        for value, purpose in self._txt:
+            element = xml_elem(_p("txt"), channel)
+            _attrs(element, purpose=purpose)
+            element.text = value
+        frequency = self._update_frequency
+        if frequency is not None:
+            element = xml_elem(_p("updateFrequency"), channel)
+            _attrs(
+                element,
+                complete="true" if frequency.complete else None,
+                dtstart=frequency.dtstart,
+                rrule=frequency.rrule,
+            )
+            element.text = frequency.text
+        if self._podroll:
+            podroll = xml_elem(_p("podroll"), channel)
+            for item in self._podroll:
+                _write_remote_item(podroll, item)
+        if self._publisher is not None:
+            _write_remote_item(xml_elem(_p("publisher"), channel), self._publisher)
         return rss_feed
 
 
@@ -162,6 +256,7 @@ class PodcastIndexEntryExtension(BaseEntryExtension):  # type: ignore[misc]
         self._chapters: tuple[str, str] | None = None
         self._transcripts: list[TranscriptTag] = []
         self._alternates: list[AlternateEnclosureTag] = []
+        self._images: list[ImageTag] = []
 
     def extend_ns(self) -> dict[str, str]:
         return {"podcast": PODCAST_NS}
@@ -189,6 +284,9 @@ class PodcastIndexEntryExtension(BaseEntryExtension):  # type: ignore[misc]
 
     def alternate_enclosure(self, alternate: AlternateEnclosureTag) -> None:
         self._alternates.append(alternate)
+
+    def image(self, image: ImageTag) -> None:
+        self._images.append(image)
 
     def extend_rss(self, entry: Any) -> Any:
         if self._season is not None:
@@ -231,6 +329,7 @@ class PodcastIndexEntryExtension(BaseEntryExtension):  # type: ignore[misc]
                 default="true" if alternate.default else None,
             )
             _attrs(xml_elem(_p("source"), element), uri=alternate.url)
+        _write_images(entry, self._images)
         return entry
 
 

@@ -28,12 +28,15 @@ from audioarchive.text import natural_key, sha256_file
 from audioarchive.writing import TEMP_PREFIX, write_atomic
 
 MANIFEST = "manifest-sha256.txt"
+#: The fixity history (audioarchive.events): grows by design, so never in the manifest.
+EVENTS_SUFFIX = ".events.jsonl"
+COLLECTION_EVENTS = "events.jsonl"
 RECORDING_SUMS = "SHA256SUMS"
 _LINE = re.compile(r"^([0-9a-fA-F]{64})[ \t]+\*?(.+)$")
 _CHUNK = 1 << 20
 
 FileStatus = Literal["ok", "changed", "missing", "untracked"]
-Source = Literal["archive manifest", "build record", "recordings SHA256SUMS"]
+Source = Literal["archive manifest", "build record", "recordings SHA256SUMS", "bag manifest"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class FileCheck:
 class VerifyReport:
     checks: tuple[FileCheck, ...] = ()
     problems: tuple[Problem, ...] = ()  # a missing or unreadable manifest, a bad line
+    skipped: tuple[str, ...] = ()  # not checked: checked recently (verify --older-than)
 
     @property
     def failed(self) -> tuple[FileCheck, ...]:
@@ -83,6 +87,7 @@ class VerifyReport:
             "failed": [c.as_dict() for c in self.failed],
             "untracked": [c.path for c in self.untracked],
             "problems": [str(p) for p in self.problems],
+            "skipped": list(self.skipped),
             "checks": [c.as_dict() for c in self.checks],
         }
 
@@ -161,6 +166,11 @@ def record_recording_sums(parts: Iterable[Path]) -> list[Path]:
     return recorded
 
 
+def is_event_log(relpath: str) -> bool:
+    """Whether ``relpath`` (inside ``archive/``) is a fixity history log."""
+    return relpath == COLLECTION_EVENTS or relpath.endswith(EVENTS_SUFFIX)
+
+
 def read_manifest(archive: Path) -> dict[str, str]:
     """The entries of ``archive/manifest-sha256.txt``; empty when absent or unreadable."""
     try:
@@ -189,23 +199,33 @@ class _Run:
     jobs: list[_Job] = field(default_factory=list)
     checks: list[FileCheck] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    include: Callable[[str], bool] | None = None  # None: every file
+    skipped: list[str] = field(default_factory=list)
 
     def expect(self, path: Path, source: Source, expected: str) -> None:
         label = self.paths.rel(path)
-        if path.is_file():
+        if self.include is not None and not self.include(label):
+            self.skipped.append(label)
+        elif path.is_file():
             self.jobs.append(_Job(path, label, source, expected))
         else:
             self.checks.append(FileCheck(label, "missing", source, expected))
 
 
-def verify_local(settings: Settings, progress: ProgressCallback | None = None) -> VerifyReport:
+def verify_local(
+    settings: Settings,
+    progress: ProgressCallback | None = None,
+    *,
+    include: Callable[[str], bool] | None = None,
+) -> VerifyReport:
     """Recompute every local checksum and compare: ``archive/`` with its manifest, ``feed/``
     media with the build records, recordings with their ``SHA256SUMS``.
 
     Needs only the settings (not valid metadata): fixity is checked even when a
-    session file no longer loads.
+    session file no longer loads. ``include`` (a path relative to the workspace → bool)
+    limits the files hashed; the others are listed as skipped.
     """
-    run = _Run(settings.paths)
+    run = _Run(settings.paths, include=include)
     _plan_archive(run)
     _plan_feed(run)
     _plan_recordings(run)
@@ -225,7 +245,7 @@ def verify_local(settings: Settings, progress: ProgressCallback | None = None) -
         progress(1.0)
     order = {"missing": 0, "changed": 1, "untracked": 2, "ok": 3}
     checks = sorted(run.checks, key=lambda c: (order[c.status], c.path))
-    return VerifyReport(tuple(checks), tuple(run.problems))
+    return VerifyReport(tuple(checks), tuple(run.problems), tuple(run.skipped))
 
 
 def _report(progress: ProgressCallback | None, fraction: float) -> None:
@@ -246,7 +266,7 @@ def _hash(path: Path, progress: Callable[[int], None]) -> str:
 
 def _plan_archive(run: _Run) -> None:
     archive = run.paths.archive
-    files = _files(archive)
+    files = [f for f in _files(archive) if not is_event_log(f)]  # histories: never listed
     manifest_path = archive / MANIFEST
     if not manifest_path.is_file():
         if files:
@@ -269,6 +289,8 @@ def _plan_archive(run: _Run) -> None:
     for relpath, digest in sorted(entries.items()):
         run.expect(archive / relpath, "archive manifest", digest)
     for relpath in sorted(set(files) - set(entries) - {MANIFEST}):
+        if is_event_log(relpath):
+            continue
         run.checks.append(
             FileCheck(run.paths.rel(archive / relpath), "untracked", "archive manifest")
         )
@@ -322,4 +344,4 @@ def archive_entries(archive: Path | None, generated: Mapping[str, str]) -> dict[
             if path not in entries and (archive / path).is_file():
                 entries[path] = digest
     entries.pop(MANIFEST, None)
-    return entries
+    return {path: digest for path, digest in entries.items() if not is_event_log(path)}

@@ -19,6 +19,7 @@ from typing import Any
 
 from audioarchive.config import Settings
 from audioarchive.errors import AudioArchiveError, InputError, Problem
+from audioarchive.events import record_ingest
 from audioarchive.ffmpeg import AudioInfo, Tools, find_tools, probe
 from audioarchive.fixity import RECORDING_SUMS, read_recording_sums, write_recording_sums
 from audioarchive.recorder_clock import RecordingStart, container_clock, file_clock, recorder_clock
@@ -82,6 +83,11 @@ def ingest_files(
         copied.append(src.name)
     write_recording_sums(folder, sums)
     names = [src.name for src, _ in plan]
+    record_ingest(
+        paths,
+        [(folder / name, sums[name]) for name in copied],
+        "copied from the recorder's card and read back",
+    )
     session_file = paths.sessions / f"{session_id}.yaml"
     created = not session_file.exists()
     if created:

@@ -13,6 +13,7 @@ MEDIA_TYPES: dict[str, str] = {
     ".opus": "audio/ogg",
     ".ogg": "audio/ogg",
     ".flac": "audio/flac",
+    ".wav": "audio/wav",
     ".xml": "application/rss+xml; charset=utf-8",
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",

@@ -21,7 +21,9 @@ from typing import Literal
 from audioarchive import __version__
 from audioarchive.artwork import check_artworks, prepare_artwork
 from audioarchive.audio import AudioJob, AudioResult, process_audio
+from audioarchive.audio.assemble import master_format
 from audioarchive.audio.process import AUDIO_VERSION
+from audioarchive.bwf import bwf_metadata, write_bwf
 from audioarchive.catalog import render_catalog
 from audioarchive.episode import (
     Episode,
@@ -34,6 +36,7 @@ from audioarchive.episode import (
     save_record,
 )
 from audioarchive.errors import AudioArchiveError, InputError, SessionError
+from audioarchive.events import record_creation
 from audioarchive.feed import render_feed
 from audioarchive.ffmpeg import AudioInfo, Tools, find_damage, find_tools
 from audioarchive.fixity import record_recording_sums
@@ -133,6 +136,7 @@ def build(
         record_recording_sums(part for s in selected for part in s.recording)
         ctx = _Context(workspace, tools, force, progress or (lambda _e: None))
         results = [_build_episode(ctx, s, infos[s.id]) for s in selected]
+        _record_creations(workspace, results)
         publication = collect_publication(workspace, ctx)
         feed_path = paths.feed / "feed.xml"
         files = render_public_files(public_publication(publication))
@@ -151,6 +155,19 @@ def build(
         feed=feed_path,
         index=paths.feed / "index.html",
     )
+
+
+def _record_creations(workspace: Workspace, results: Sequence[EpisodeResult]) -> None:
+    """The fixity history: one "creation" event per master and public file written."""
+    paths = workspace.paths
+    for result in results:
+        if result.status not in ("built", "retagged") or result.record is None:
+            continue
+        record = result.record
+        files = [(paths.feed / m.path, m.sha256) for m in record.media]
+        if record.master is not None:
+            files.insert(0, (paths.archive / record.master.path, record.master.sha256))
+        record_creation(paths, files, f"build: {result.message}")
 
 
 def render_public_files(publication: Publication) -> dict[str, bytes]:
@@ -229,6 +246,23 @@ def _master_key(sources: tuple[SourceFile, ...]) -> str:
     return _key(AUDIO_VERSION, [s.sha256 for s in sources])
 
 
+def _tag_key(
+    workspace: Workspace,
+    audio_key: str,
+    tagset: TagSet,
+    master_tagset: TagSet,
+    sources: tuple[SourceFile, ...],
+) -> str:
+    mode = workspace.settings.archive.master
+    return _key(
+        audio_key,
+        tagset.fingerprint(),
+        master_tagset.fingerprint(),
+        _master_key(sources),
+        *([mode] if mode != "flac" else []),  # the default keeps the keys of 0.1
+    )
+
+
 # --- one episode ----------------------------------------------------------------------------
 
 
@@ -249,7 +283,8 @@ def _build_episode_unchecked(
     sources = _sources(session, infos, previous)
     audio_key = _audio_key(workspace, session, sources)
     cache = paths.state / "cache" / session.id
-    master_dest = paths.archive / session.id / f"{session.id}.flac"
+    mode = workspace.settings.archive.master
+    master_dest = paths.archive / session.id / f"{session.id}.{'wav' if mode == 'bwf' else 'flac'}"
     public_cache = {
         fmt: cache / f"public.{fmt}" for fmt in ("mp3", *workspace.settings.audio.extra_formats)
     }
@@ -258,6 +293,7 @@ def _build_episode_unchecked(
         and previous is not None
         and previous.audio_key == audio_key
         and all(p.is_file() for p in public_cache.values())
+        and master_dest.is_file()  # a master of another format ([archive] master): render it
     )
     master_current = (
         not ctx.force
@@ -278,14 +314,13 @@ def _build_episode_unchecked(
         new_master = result.master
         status = "built"
     tagset, master_tagset = _tagsets(workspace, session, timeline, sources, loudness)
-    tag_key = _key(
-        audio_key, tagset.fingerprint(), master_tagset.fingerprint(), _master_key(sources)
-    )
+    tag_key = _tag_key(workspace, audio_key, tagset, master_tagset, sources)
     outputs_current = (
         previous is not None
         and previous.tag_key == tag_key
         and all((paths.feed / m.path).is_file() for m in previous.media)
         and master_current
+        and (mode != "both" or master_dest.with_suffix(".wav").is_file())
     )
     if status == "unchanged" and outputs_current and previous is not None:
         return EpisodeResult(session.id, "unchanged", "up to date", previous)
@@ -296,7 +331,19 @@ def _build_episode_unchecked(
         _publish_media(ctx, session, fmt, src, tagset) for fmt, src in public_cache.items()
     )
     master_src = new_master if new_master is not None else master_dest
-    master = _write_master(ctx, master_src, master_dest, master_tagset, move=new_master is not None)
+    if master_dest.suffix == ".wav":
+        master = _write_bwf_master(ctx, session, infos, master_src, master_dest)
+        if new_master is not None:
+            new_master.unlink(missing_ok=True)
+    else:
+        master = _write_master(
+            ctx, master_src, master_dest, master_tagset, move=new_master is not None
+        )
+    preservation = (
+        _write_bwf_master(ctx, session, infos, master_dest, master_dest.with_suffix(".wav"))
+        if mode == "both"
+        else None
+    )
     ctx.progress(ProgressEvent("tags", session.id, 1.0))
     record = EpisodeRecord(
         id=session.id,
@@ -305,6 +352,7 @@ def _build_episode_unchecked(
         timeline=timeline,
         media=media,
         master=master,
+        preservation=preservation,
         sources=sources,
         loudness=loudness,
         processing={
@@ -442,6 +490,19 @@ def _write_master(
     )
 
 
+def _write_bwf_master(
+    ctx: _Context, session: Session, infos: tuple[AudioInfo, ...], src: Path, dest: Path
+) -> OutputFile:
+    """The Broadcast WAV master from ``src`` (the FLAC, or the previous BWF): same samples."""
+    first = infos[0]
+    fmt = master_format(infos)
+    meta = bwf_metadata(ctx.workspace.show, session, infos, first.sample_rate, fmt.bits)
+    write_bwf(ctx.tools, src, dest, meta)
+    ctx.note(dest)
+    relpath = dest.relative_to(ctx.workspace.paths.archive).as_posix()
+    return OutputFile("bwf", relpath, dest.stat().st_size, sha256_file(dest), media_type(dest.name))
+
+
 # --- the whole collection -------------------------------------------------------------------
 
 
@@ -453,9 +514,10 @@ def collect_publication(workspace: Workspace, ctx: _Context | None = None) -> Pu
         record = load_record(paths.state, session.id)
         if record is not None and all((paths.feed / m.path).is_file() for m in record.media):
             episodes.append(Episode(session, record))
-    artwork = _publish_image(workspace, workspace.show.artwork, "show", ctx)
+    sizes: dict[str, tuple[int, int]] = {}
+    artwork = _publish_image(workspace, workspace.show.artwork, "show", ctx, sizes)
     episode_artwork = {
-        s.id: _publish_image(workspace, s.artwork, s.id, ctx)
+        s.id: _publish_image(workspace, s.artwork, s.id, ctx, sizes)
         for s in workspace.sessions
         if s.artwork
     }
@@ -466,13 +528,21 @@ def collect_publication(workspace: Workspace, ctx: _Context | None = None) -> Pu
         upcoming=workspace.upcoming,
         artwork=artwork,
         episode_artwork=episode_artwork,
+        image_sizes=sizes,
     )
 
 
-def _publish_image(workspace: Workspace, source: Path, stem: str, ctx: _Context | None) -> str:
+def _publish_image(
+    workspace: Workspace,
+    source: Path,
+    stem: str,
+    ctx: _Context | None,
+    sizes: dict[str, tuple[int, int]],
+) -> str:
     artwork = prepare_artwork(source, workspace.paths.rel(source))  # checked, maybe converted
     data = artwork.data
     relpath = f"images/{stem}-{sha256_bytes(data)[:10]}{artwork.suffix}"
+    sizes[relpath] = (artwork.width, artwork.height)
     if ctx is not None and write_atomic(workspace.paths.feed / relpath, data):
         ctx.note(workspace.paths.feed / relpath)
     return relpath
@@ -534,12 +604,7 @@ def _plan(
         tagset, master_tagset = _tagsets(
             workspace, session, previous.timeline, sources, previous.loudness
         )
-        tag_key = _key(
-            previous.audio_key,
-            tagset.fingerprint(),
-            master_tagset.fingerprint(),
-            _master_key(sources),
-        )
+        tag_key = _tag_key(workspace, previous.audio_key, tagset, master_tagset, sources)
         if tag_key != previous.tag_key:
             results.append(EpisodeResult(session.id, "planned", "would update tags"))
         else:

@@ -23,6 +23,15 @@ import yaml
 from audioarchive.categories import all_category_names
 from audioarchive.config import Paths, Settings, load_settings
 from audioarchive.errors import InputError, Problem, SessionError
+from audioarchive.feedmeta import (
+    RemoteFeed,
+    Rhythm,
+    TxtRecord,
+    read_publisher,
+    read_remote_feeds,
+    read_rhythm,
+    read_txt,
+)
 from audioarchive.text import SLUG, natural_sorted, slugify
 from audioarchive.validation import FieldReader, describe, did_you_mean, format_time
 
@@ -86,6 +95,10 @@ SHOW_KEYS = (
     "website",
     "copyright",
     "locked",
+    "txt",
+    "rhythm",
+    "podroll",
+    "publisher",
 )
 SESSION_KEYS = (
     "id",
@@ -210,6 +223,10 @@ class Show:
     website: str | None = None
     copyright: str | None = None
     locked: bool = True
+    txt: tuple[TxtRecord, ...] = ()  # podcast:txt
+    rhythm: Rhythm | None = None  # podcast:updateFrequency
+    podroll: tuple[RemoteFeed, ...] = ()  # podcast:podroll
+    publisher: RemoteFeed | None = None  # podcast:publisher
 
 
 @dataclass(frozen=True)
@@ -450,6 +467,8 @@ def _load_show(path: Path, metadata: Path, label: str, problems: list[Problem]) 
     hosts = tuple(p for p in map(_read_host, r.mappings("hosts")) if p)
     show_type = r.choice("type", ("episodic", "serial")) or "episodic"
     license_ = r.pattern("license", LICENSE, 'an SPDX license id such as "CC-BY-SA-4.0"')
+    txt, rhythm = read_txt(r), read_rhythm(r)
+    podroll, publisher = read_remote_feeds(r, "podroll"), read_publisher(r)
     if not (title and description and language and author and owner and artwork):
         return None
     return Show(
@@ -470,6 +489,10 @@ def _load_show(path: Path, metadata: Path, label: str, problems: list[Problem]) 
         website=r.url("website"),
         copyright=r.text("copyright"),
         locked=r.boolean("locked") is not False,
+        txt=txt,
+        rhythm=rhythm,
+        podroll=podroll,
+        publisher=publisher,
     )
 
 

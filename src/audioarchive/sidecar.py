@@ -51,9 +51,9 @@ def render_archive_files(publication: Publication, archive: Path | None = None) 
     files["catalog.json"] = _json(archive_catalog(publication))
     digests = {path: sha256_bytes(data) for path, data in files.items()}
     for episode in publication.episodes:
-        master = episode.record.master
-        if master is not None:
-            digests[master.path] = master.sha256  # as recorded when written, never re-hashed
+        for master in (episode.record.master, episode.record.preservation):
+            if master is not None:
+                digests[master.path] = master.sha256  # as recorded when written, never re-hashed
     files[MANIFEST] = render_manifest(archive_entries(archive, digests))
     return files
 
@@ -67,6 +67,9 @@ def sidecar(
     if episode.record.master is not None:
         master = episode.record.master
         files.append(_file("master", f"archive/{master.path}", master.size, master.sha256))
+    if episode.record.preservation is not None:
+        bwf = episode.record.preservation
+        files.append(_file("master", f"archive/{bwf.path}", bwf.size, bwf.sha256))
     for media in episode.record.media:
         files.append(_file("episode", f"feed/{media.path}", media.size, media.sha256))
     for path, data in sorted(own_files.items()):

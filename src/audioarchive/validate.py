@@ -27,7 +27,9 @@ from xml.etree import ElementTree as ET
 from audioarchive.categories import APPLE_CATEGORIES
 from audioarchive.episode import load_record
 from audioarchive.errors import Problem
+from audioarchive.feedmeta import check_channel_tags
 from audioarchive.ffmpeg import find_tools
+from audioarchive.preserve import archive_problems
 from audioarchive.recordings import probe_recordings
 from audioarchive.session import LANGUAGE, Workspace
 from audioarchive.transcript import check_transcript
@@ -102,6 +104,7 @@ def check_outputs(workspace: Workspace) -> list[Problem]:
     problems.extend(
         check_feed(paths.feed, workspace.settings.site.base_url, label=feed_label, expect=built)
     )
+    problems.extend(archive_problems(paths, built))
     return problems
 
 
@@ -178,6 +181,8 @@ class _FeedChecker:
         guid = channel.findtext(f"{{{PODCAST_NS}}}guid")
         if guid is not None and not _UUID.fullmatch(guid.strip()):
             self.add("channel/podcast:guid", f'found "{guid}"; expected a UUID (version 5)')
+        for where, message in check_channel_tags(channel):
+            self.add(where, message)
 
     def _check_categories(self, channel: ET.Element) -> None:
         categories = channel.findall(f"{{{ITUNES_NS}}}category")

@@ -14,6 +14,7 @@ import click
 
 from audioarchive import __version__
 from audioarchive.cli._common import App, setup_logging
+from audioarchive.cli.bag import bag_command
 from audioarchive.cli.browse import list_command, search_command, show_command, tags_command
 from audioarchive.cli.build import build_command, publish_command
 from audioarchive.cli.ingest import ingest_command
@@ -70,6 +71,7 @@ for command in (
     serve_command,
     verify_command,
     stats_command,
+    bag_command,
 ):
     cli.add_command(command)
 

@@ -8,8 +8,10 @@ import click
 
 from audioarchive.cli._common import App, echo_json, handle_errors, json_option, pass_app
 from audioarchive.errors import ExitCode
-from audioarchive.fixity import VerifyReport, verify_local
+from audioarchive.events import parse_age
+from audioarchive.fixity import VerifyReport
 from audioarchive.pipeline import ProgressEvent
+from audioarchive.preserve import verify_and_record
 from audioarchive.storage import PhaseProgress, RemoteVerifyReport, human_size, verify_remote
 
 _STATUS = {"changed": "CHANGED", "missing": "MISSING", "untracked": "untracked", "ok": "ok"}
@@ -23,17 +25,27 @@ _STATUS = {"changed": "CHANGED", "missing": "MISSING", "untracked": "untracked",
     "size, ETag, SHA-256 metadata, Content-Type and Cache-Control).",
 )
 @click.option("--deep", is_flag=True, help="With --remote: download every object and re-hash it.")
+@click.option(
+    "--older-than",
+    metavar="AGE",
+    help="Check only the files whose last successful check is older than AGE (90d, 12w, "
+    "36h) or that were never checked, from the fixity history.",
+)
 @json_option
 @pass_app
 @handle_errors
-def verify_command(app: App, remote: bool, deep: bool, as_json: bool) -> None:
+def verify_command(
+    app: App, remote: bool, deep: bool, older_than: str | None, as_json: bool
+) -> None:
     """Fixity: recompute checksums and compare them with the recorded ones.
 
     By default, checks local files: archive/ against archive/manifest-sha256.txt,
     the media in feed/ against the build records, and the recorder's files
     against recordings/<id>/SHA256SUMS (ingest writes it; the first build that
     uses a file copied by hand adds it); files in archive/ that the manifest does
-    not list are reported as untracked (a warning). With --remote, checks the
+    not list are reported as untracked (a warning). Each file checked gets a
+    "fixity check" event in its session's history (archive/<id>/<id>.events.jsonl);
+    --older-than skips the files checked recently. With --remote, checks the
     objects in storage against the publish manifest instead (--deep re-hashes
     them). Prints one line per file that differs or is missing. Exit 1 when any
     does, 3 when storage cannot be reached or refuses the credentials.
@@ -41,6 +53,7 @@ def verify_command(app: App, remote: bool, deep: bool, as_json: bool) -> None:
     \b
     Example:
         audioarchive verify
+        audioarchive verify --older-than 90d
         audioarchive verify --remote --deep
     """
     if deep and not remote:
@@ -52,9 +65,12 @@ def verify_command(app: App, remote: bool, deep: bool, as_json: bool) -> None:
         if not remote_report.ok:
             raise click.exceptions.Exit(int(ExitCode.EPISODE_FAILED))
         return
+    age = parse_age(older_than) if older_than else None
     progress = app.progress
-    report = verify_local(
-        app.settings(), lambda f: progress(ProgressEvent("verify", "checksums", f))
+    report = verify_and_record(
+        app.settings(),
+        older_than=age,
+        progress=lambda f: progress(ProgressEvent("verify", "checksums", f)),
     )
     progress.clear()
     if as_json:
@@ -81,8 +97,10 @@ def _print_report(report: VerifyReport) -> None:
     for check in report.untracked:
         click.echo(f"warning: {check.path}: untracked (not in the manifest)", err=True)
     verified = len(report.verified)
+    if report.skipped:
+        click.echo(f"{len(report.skipped)} file(s) checked recently: skipped.", err=True)
     if report.ok:
-        if not report.checks:
+        if not report.checks and not report.skipped:
             click.echo("Nothing to verify yet: run 'audioarchive build' first.", err=True)
         else:
             click.echo(f"OK: {verified} file(s) match their checksums.", err=True)

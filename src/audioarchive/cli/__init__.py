@@ -19,6 +19,7 @@ from audioarchive.cli.build import build_command, publish_command
 from audioarchive.cli.ingest import ingest_command
 from audioarchive.cli.init import init_command
 from audioarchive.cli.serve import serve_command
+from audioarchive.cli.studio import studio_command
 from audioarchive.cli.times import times_command
 from audioarchive.cli.validate import validate_command
 from audioarchive.cli.verify import verify_command
@@ -70,6 +71,7 @@ for command in (
     serve_command,
     verify_command,
     times_command,
+    studio_command,
 ):
     cli.add_command(command)
 

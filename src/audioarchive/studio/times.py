@@ -24,15 +24,16 @@ from typing import Any
 import numpy as np
 
 from audioarchive.audio.analyse import STEP, WINDOW, analyse, detect_speech, runs
+from audioarchive.audio.assemble import input_args, join_graph
 from audioarchive.audio.process import resolve_trim
 from audioarchive.audio.report import TrimReport
 from audioarchive.errors import AudioInputError, InputError
-from audioarchive.ffmpeg import AudioInfo, Tools, find_tools, probe
+from audioarchive.ffmpeg import AudioInfo, Tools, find_tools, probe, run_ffmpeg
 from audioarchive.session import Session, Workspace
 from audioarchive.text import sha256_bytes
 from audioarchive.timeline import Timeline
 from audioarchive.validation import format_time
-from audioarchive.writing import write_atomic
+from audioarchive.writing import atomic_path, write_atomic
 
 #: A gap between two stretches of speech at least this long is a pause (s).
 PAUSE_MIN = 0.5
@@ -82,6 +83,7 @@ class SessionTimes:
     pauses: tuple[Span, ...]
     changes: tuple[float, ...]  # raw times where another speaker likely begins
     momentary: FloatArray  # LUFS every STEP, -inf for silence
+    sources: tuple[AudioInfo, ...] = ()
 
     @property
     def duration(self) -> float:
@@ -177,6 +179,7 @@ def measure_times(
         pauses=pauses_between(spans),
         changes=speaker_changes(spans),
         momentary=momentary,
+        sources=tuple(infos),
     )
 
 
@@ -353,3 +356,33 @@ def events(times: SessionTimes) -> list[Event]:
         items.append((redaction.start, 6, f"redaction {number} until {until}{reason}"))
     items.sort(key=lambda item: (item[0], item[1]))
     return [Event(raw, times.to_published(raw), what) for raw, _, what in items]
+
+
+def preview_audio(workspace: Workspace, tools: Tools, times: SessionTimes) -> Path:
+    """A light MP3 of the joined raw recording, for listening in the browser (cached)."""
+    stats = [(i.path.name, i.path.stat().st_size, i.path.stat().st_mtime_ns) for i in times.sources]
+    key = sha256_bytes(json.dumps([CACHE_VERSION, stats]).encode())[:16]
+    folder = workspace.paths.state / "studio"
+    dest = folder / f"preview-{times.session.id}-{key}.mp3"
+    if dest.is_file():
+        return dest
+    for old in folder.glob(f"preview-{times.session.id}-*.mp3"):
+        old.unlink(missing_ok=True)
+    graph = f"{join_graph(times.sources)};[joined]aformat=channel_layouts=mono[out]"
+    with atomic_path(dest) as tmp:
+        run_ffmpeg(
+            tools,
+            [
+                *input_args(times.sources),
+                "-filter_complex",
+                graph,
+                "-map",
+                "[out]",
+                "-c:a",
+                "libmp3lame",
+                "-b:a",
+                "64k",
+                str(tmp),
+            ],
+        )
+    return dest

@@ -5,12 +5,13 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 HOURS ?= 1
 
-.PHONY: demo test lint bench chaos screenshots serve clean help setup setup-test
+.PHONY: fuzz demo test lint bench chaos screenshots serve clean help setup setup-test
 
 help:
 	@echo "make demo    set everything up, build the sample sessions, print where the feed is"
 	@echo "make test    set everything up with the test tools, run the whole suite"
 	@echo "make lint    ruff check, ruff format --check, mypy"
+	@echo "make fuzz    the property tests only, random, with many more examples (FUZZ_EXAMPLES=2000)"
 	@echo "make bench   loudness and speed benchmark on a generated one-hour meeting (HOURS=3: memory check)"
 	@echo "make chaos   kill builds and publishes at random moments (ROUNDS=20), check nothing is lost"
 	@echo "make serve   serve the built feed on http://127.0.0.1:8000/"
@@ -35,6 +36,9 @@ demo: setup
 
 test: setup-test
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+fuzz: setup-test
+	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench:
 	@scripts/system-deps.sh required:ffmpeg required:ffprobe optional:espeak-ng

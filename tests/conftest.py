@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from audioarchive.config import ToolSettings
 from audioarchive.ffmpeg import Tools, find_tools
 from tests.helpers import Ws, new_workspace
+
+# Property tests: the same examples on every run of `make test` (derandomized, no example
+# database), so the suite never passes or fails at random; examples found by exploration are
+# pinned with @example. `make fuzz` explores at random with many more examples.
+hypothesis_settings.register_profile("deterministic", derandomize=True, database=None)
+hypothesis_settings.register_profile(
+    "fuzz",
+    derandomize=False,
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "2000")),
+    deadline=None,
+)
+FUZZING = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"
+hypothesis_settings.load_profile("fuzz" if FUZZING else "deterministic")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under `make fuzz`, only the property tests run."""
+    if not FUZZING:
+        return
+    keep = [i for i in items if getattr(getattr(i, "obj", None), "is_hypothesis_test", False)]
+    config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+    items[:] = keep
 
 
 def pytest_report_header() -> list[str]:

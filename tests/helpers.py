@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -30,6 +31,13 @@ SHOW: dict[str, Any] = {
     "explicit": False,
     "license": "CC-BY-SA-4.0",
 }
+
+
+def examples(count: int) -> int:
+    """``count`` Hypothesis examples in `make test`; the fuzz profile's number in `make fuzz`."""
+    if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz":
+        return int(os.environ.get("FUZZ_EXAMPLES", "2000"))
+    return count
 
 
 def ffmpeg(*args: str) -> None:

@@ -6,8 +6,11 @@ import json
 import shutil
 from pathlib import Path
 
+import yaml
+from PIL import Image
+
 from audioarchive import __version__
-from tests.helpers import Ws, new_workspace, run_cli
+from tests.helpers import Ws, make_tone, new_workspace, run_cli
 
 DATA = Path(__file__).parent / "data" / "sessions"
 
@@ -120,3 +123,44 @@ def test_publish_without_storage_builds_into_feed(built: Ws) -> None:
     assert result.exit_code == 0
     assert "published to: feed/" in result.stdout
     assert "feed URL: http://localhost:8000/feed.xml" in result.stdout
+
+
+def test_init_says_what_to_replace_and_its_example_never_takes_a_number(
+    tmp_path: Path, tools: object
+) -> None:
+    target = tmp_path / "new"
+    result = run_cli(["init", str(target)])
+    assert result.exit_code == 0
+    for todo in (
+        "metadata/podcast.yaml: replace every value",
+        "metadata/artwork.png: replace with your own",
+        "metadata/sessions/example-meeting.yaml: an example: copy it to",
+    ):
+        assert todo in result.stderr
+    ws = Ws(target)
+    check = ws.run("validate")
+    assert check.exit_code == 0, check.stderr
+    assert "warning: metadata/sessions/example-meeting.yaml: the example session" in check.stderr
+    assert "warning: podcast.yaml: artwork: metadata/artwork.png is still the placeholder" in (
+        check.stderr
+    )
+
+    card = make_tone(tmp_path / "card" / "ZOOM0001.WAV", 3)
+    ingest = ws.run("ingest", "--no-build", "2026-12-01-premiere", str(card))
+    assert ingest.exit_code == 0, ingest.stderr
+    first = yaml.safe_load((ws.sessions / "2026-12-01-premiere.yaml").read_text())
+    assert (first["season"], first["episode"]) == (1, 1)  # the example took no number
+
+    published = ws.run("publish")
+    assert published.exit_code == 0, published.stderr
+    assert "warning: metadata/sessions/example-meeting.yaml" in published.stderr
+    assert "is still the placeholder" in published.stderr
+    tree = target / "feed"
+    public = b"".join(p.read_bytes() for p in tree.rglob("*") if p.suffix in (".html", ".xml"))
+    assert b"Our first public meeting" not in public  # neither upcoming nor an episode
+    assert b"2026-12-01-premiere" in public
+
+    (ws.sessions / "example-meeting.yaml").unlink()
+    Image.new("RGB", (1400, 1400), (20, 90, 160)).save(target / "metadata" / "artwork.png")
+    clean = ws.run("validate")
+    assert "warning" not in clean.stderr

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from audioarchive.errors import Problem, SessionError
 from audioarchive.session import load_workspace
-from tests.helpers import Ws, new_workspace
+from tests.helpers import Ws, examples, new_workspace
 
 DATA = Path(__file__).parent / "data" / "sessions"
 
@@ -186,7 +186,9 @@ def test_a_gap_in_the_recorder_numbering_is_refused_unless_parts_are_listed(tmp_
     description=st.text(max_size=2000),
 )
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 def test_any_unicode_text_loads_unchanged_or_is_named(
     tmp_path: Path, title: str, description: str

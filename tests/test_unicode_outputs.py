@@ -17,6 +17,7 @@ from audioarchive.feed import render_feed
 from audioarchive.site import render_site
 from audioarchive.validation import FieldReader
 from tests.feed_helpers import make_publication, replace_session
+from tests.helpers import examples
 
 RICH = "2022-10-25-a"
 # every plane, emoji and right-to-left scripts included; the loader decides what is acceptable
@@ -44,7 +45,9 @@ def _accepted(value: str) -> str | None:
 @example(title="مرحبا بالجميع 👋🏽 — עברית", topic="\u202e evil \u202c")
 @example(title="]]> &amp; &lt;", topic="x")
 @example(title="Â¡", topic="x")  # looks double-encoded to feedparser
-@settings(max_examples=60, deadline=None)
+@example(title="0", topic=" ")  # found by exploration: blank, neither accepted nor refused
+@example(title="\u3000", topic="x")  # an ideographic space only: blank too
+@settings(max_examples=examples(60), deadline=None)
 def test_any_accepted_text_round_trips_through_feed_and_pages(title: str, topic: str) -> None:
     problems: list[Problem] = []
     accepted = FieldReader(problems, "s.yaml", {"title": title, "topic": topic})

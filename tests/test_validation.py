@@ -52,7 +52,10 @@ def test_reader_collects_every_problem_with_file_field_found_and_expected() -> N
     lines = [str(p) for p in problems]
     assert lines == [
         's.yaml: tilte: unknown key; did you mean "title"?',
-        "s.yaml: title: empty; expected a text",
+        (
+            's.yaml: title: found "", which is blank; expected a text, or no key at all while '
+            "there is none"
+        ),
         's.yaml: season: found "one"; expected a whole number of at least 1',
         (
             's.yaml: date: found "2022-10-25" without a time; expected a date and time with a '
@@ -66,3 +69,17 @@ def test_reader_refuses_control_characters_in_one_line_text() -> None:
     FieldReader(problems, "f", {"t": "a\x07b"}).text("t")
     assert "control characters" in str(problems[0])
     assert "\\x07" in str(problems[0])
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\t", "\u3000", "\u00a0 "])
+def test_a_blank_value_is_a_named_problem_for_every_text_field(blank: str) -> None:
+    """Required or optional, one-line or multi-line, or an item of a list: never silent."""
+    problems: list[Problem] = []
+    data = {"title": blank, "venue": blank, "description": blank, "topics": ["ok", blank]}
+    reader = FieldReader(problems, "s.yaml", data)
+    assert reader.text("title", required=True) is None
+    assert reader.text("venue") is None
+    assert reader.text("description", multiline=True) is None
+    assert reader.text_list("topics") == ("ok",)
+    assert [p.field for p in problems] == ["title", "venue", "description", "topics[1]"]
+    assert all("blank" in p.message for p in problems)

@@ -12,12 +12,14 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from audioarchive.errors import ConfigError, Problem
-from audioarchive.validation import FieldReader
+from audioarchive.validation import FieldReader, did_you_mean
 
 _T = TypeVar("_T")
 CONFIG_FILE = "audioarchive.toml"
@@ -95,6 +97,12 @@ class SiteSettings:
     base_url: str = DEFAULT_BASE_URL
     new_feed_url: str | None = None
     podcast_guid: str | None = None  # default: derived from the feed URL (feed_podcast2)
+    time_zone: str | None = None  # IANA name, e.g. "Europe/Paris"; None: the machine's zone
+
+    @property
+    def zone(self) -> tzinfo | None:
+        """The workspace's time zone (recorder clocks, file times); ``None``: the machine's."""
+        return ZoneInfo(self.time_zone) if self.time_zone else None
 
     def url(self, relpath: str) -> str:
         """The public URL of a path inside ``feed/``."""
@@ -157,7 +165,7 @@ class Settings:
 
 
 SECTIONS: dict[str, tuple[str, ...]] = {
-    "site": ("base_url", "new_feed_url", "podcast_guid"),
+    "site": ("base_url", "new_feed_url", "podcast_guid", "time_zone"),
     "audio": (
         "target_lufs",
         "true_peak",
@@ -286,7 +294,22 @@ def _read_site(reader: FieldReader | None) -> SiteSettings:
         base_url=base_url.rstrip("/"),
         new_feed_url=reader.url("new_feed_url"),
         podcast_guid=guid.lower() if guid else None,
+        time_zone=_read_time_zone(reader),
     )
+
+
+def _read_time_zone(reader: FieldReader) -> str | None:
+    name = reader.text("time_zone", expected='a time zone name such as "Europe/Paris"')
+    if name is None:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        known = available_timezones()
+        hint = did_you_mean(name, known) or did_you_mean(name.replace(" ", "_").title(), known)
+        reader.wrong("time_zone", f'a time zone name such as "Europe/Paris"{hint}')
+        return None
+    return name
 
 
 def _read_audio(reader: FieldReader | None) -> AudioSettings:

@@ -60,6 +60,7 @@ class AudioInfo:
     sample_fmt: str
     bits: int  # bits per raw sample when lossless (16, 24, 32), else 0
     format_name: str
+    creation_time: str | None = None  # the container's, as written (MP4/M4A: UTC)
 
     @property
     def lossless(self) -> bool:
@@ -246,7 +247,14 @@ def parse_probe(path: Path, data: dict[str, Any]) -> AudioInfo:
         sample_fmt=str(stream.get("sample_fmt") or ""),
         bits=bits,
         format_name=str(fmt.get("format_name") or ""),
+        creation_time=_tag(fmt, "creation_time"),
     )
+
+
+def _tag(fmt: dict[str, Any], name: str) -> str | None:
+    tags = fmt.get("tags") or {}
+    value = next((v for k, v in tags.items() if str(k).lower() == name), None)
+    return str(value).strip() or None if value is not None else None
 
 
 def _float(value: Any) -> float | None:

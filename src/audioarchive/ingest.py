@@ -11,18 +11,18 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-
-import yaml
+from typing import Any
 
 from audioarchive.config import Settings
 from audioarchive.errors import AudioArchiveError, InputError, Problem
-from audioarchive.ffmpeg import Tools, find_tools, probe
-from audioarchive.session import AUDIO_EXTENSIONS, read_yaml
+from audioarchive.ffmpeg import AudioInfo, Tools, find_tools, probe
+from audioarchive.recorder_clock import RecordingStart, container_clock, file_clock, recorder_clock
+from audioarchive.session import AUDIO_EXTENSIONS, EXAMPLE_SESSION_ID, read_yaml
+from audioarchive.session_file import update_session_file, write_session_file
 from audioarchive.text import SLUG, natural_key, sha256_file
 from audioarchive.writing import atomic_path, write_atomic
 
@@ -39,6 +39,7 @@ class IngestReport:
     session_file: Path
     created_session: bool
     recorded_parts: bool  # the session file got a ``recording:`` list
+    dated: RecordingStart | None = None  # the date written into the session file, and its source
 
 
 def ingest_files(
@@ -76,11 +77,15 @@ def ingest_files(
     session_file = paths.sessions / f"{session_id}.yaml"
     created = not session_file.exists()
     if created:
-        _create_session_file(settings, session_file, session_id, sources, names)
+        dated: RecordingStart | None = _create_session_file(
+            settings, session_file, session_id, sources, names
+        )
         recorded = True
     else:
-        recorded = _record_parts(session_file, paths.rel(session_file), names)
-    return IngestReport(session_id, tuple(copied), tuple(present), session_file, created, recorded)
+        recorded, dated = _update_session(settings, session_file, sources, names)
+    return IngestReport(
+        session_id, tuple(copied), tuple(present), session_file, created, recorded, dated
+    )
 
 
 def _part_progress(
@@ -177,62 +182,101 @@ def _write_sums(folder: Path, sums: dict[str, str]) -> None:
 
 def _create_session_file(
     settings: Settings, path: Path, session_id: str, sources: list[Path], names: list[str]
-) -> None:
+) -> RecordingStart:
     """A minimal session file: the organiser completes the title, date and speakers."""
-    season, episode = _next_episode_number(settings)
-    started = _estimated_start(settings, sources).replace(second=0, microsecond=0)
-    lines = [
-        "# Created by 'audioarchive ingest'. Check the title and the date (estimated from the",
-        "# files' modification time, when the recorder closed them, less their duration),",
-        "# then add speakers, venue, chapters... (see the README).",
-        f"id: {session_id}",
-        f"title: {_yaml_scalar(session_id)}",
-        f"date: {started.isoformat()}",
-        f"season: {season}",
-        f"episode: {episode}",
-        f"recording: {_yaml_list(names)}",
-        "",
+    start = recording_start(settings, sources)
+    started = start.when.replace(second=0, microsecond=0)
+    season, episode = next_episode_number(settings, started)
+    header = [
+        "Created by 'audioarchive ingest'. Check the title and the date (from",
+        f"{start.source}),",
+        "then add speakers, venue, chapters... (see the README).",
     ]
-    if path.exists():
-        raise InputError(f"{settings.paths.rel(path)} already exists")
-    write_atomic(path, "\n".join(lines).encode("utf-8"))
+    fields = {
+        "id": session_id,
+        "title": session_id,
+        "date": started,
+        "season": season,
+        "episode": episode,
+        "recording": names,
+    }
+    write_session_file(path, fields, header)
+    return RecordingStart(started, start.source)
 
 
-def _estimated_start(settings: Settings, sources: list[Path]) -> datetime:
-    """When the recording began: a recorder closes each part when it ends, so the earliest
-    modification time less that part's duration (the time alone when it cannot be probed)."""
+def recording_start(settings: Settings, sources: list[Path]) -> RecordingStart:
+    """When the recording began: the recorder's clock of its first part, else the container's
+    creation time, else file times (a recorder closes each part when it ends: the earliest
+    modification time less that part's duration), in the workspace's time zone."""
+    zone = settings.site.zone
+    first = sources[0]
+    by_recorder = recorder_clock(first, zone)
+    if by_recorder is not None:
+        return by_recorder
     try:
         tools: Tools | None = find_tools(settings.tools)
     except AudioArchiveError:
         tools = None
-    starts = []
-    for source in sources:
-        length = 0.0
-        if tools is not None:
+    infos: dict[Path, AudioInfo] = {}
+    if tools is not None:
+        for source in sources:
             with contextlib.suppress(AudioArchiveError):  # the build names what is wrong
-                length = probe(tools, source).duration
-        starts.append(source.stat().st_mtime - length)
-    return datetime.fromtimestamp(min(starts)).astimezone()
+                infos[source] = probe(tools, source)
+    by_container = container_clock(infos[first], zone) if first in infos else None
+    if by_container is not None:
+        return by_container
+    return min(
+        (file_clock(s, infos[s].duration if s in infos else 0.0, zone) for s in sources),
+        key=lambda start: start.when,
+    )
 
 
-def _next_episode_number(settings: Settings) -> tuple[int, int]:
-    season, episode = 1, 0
-    for other in sorted(settings.paths.sessions.glob("*.yaml")):
+def next_episode_number(settings: Settings, when: datetime) -> tuple[int, int]:
+    """The season of the latest session held before ``when``, and the next number in it.
+
+    Sessions to come (undated, or later) do not choose the season: an upcoming session of a
+    new season does not pull a meeting held before it into that season. The number follows
+    every session of that season (held or planned), so it never collides. ``init``'s example
+    session takes no part.
+    """
+    numbered: list[tuple[int, int, datetime | None]] = []
+    for other in sorted(settings.paths.sessions.glob("*.y*ml")):
+        if other.stem == EXAMPLE_SESSION_ID:
+            continue
         data = read_yaml(other, other.name, [])
         if not data:
             continue
-        s, e = data.get("season"), data.get("episode")
-        if isinstance(s, int) and isinstance(e, int) and (s, e) > (season, episode):
-            season, episode = s, e
-    return season, episode + 1
+        season, episode = data.get("season"), data.get("episode")
+        if isinstance(season, int) and isinstance(episode, int):
+            numbered.append((season, episode, _as_datetime(data.get("date"))))
+    held = [(d, s) for s, _, d in numbered if d is not None and d <= when]
+    season = max(held, key=lambda item: item[0])[1] if held else 1
+    episodes = [e for s, e, _ in numbered if s == season]
+    return season, max(episodes, default=0) + 1
 
 
-def _record_parts(path: Path, label: str, names: list[str]) -> bool:
-    """Append ``recording: [...]`` to a session file that lists no parts; keep its comments."""
+def _as_datetime(value: object) -> datetime | None:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value
+    return None
+
+
+def _update_session(
+    settings: Settings, path: Path, sources: list[Path], names: list[str]
+) -> tuple[bool, RecordingStart | None]:
+    """Record the parts in a session file that lists none, and date one that has no date yet
+    (a meeting planned as "date TBD", now held); keep its comments, order and quotes."""
+    label = settings.paths.rel(path)
     problems: list[Problem] = []
     data = read_yaml(path, label, problems)
     if data is None:
         raise InputError(str(problems[0]) if problems else f"{label}: cannot be read")
+    changes: dict[str, Any] = {}
     listed = data.get("recording")
     if listed:
         missing = [n for n in names if n not in (listed if isinstance(listed, list) else [listed])]
@@ -242,20 +286,13 @@ def _record_parts(path: Path, label: str, names: list[str]) -> bool:
                 label,
                 ", ".join(missing),
             )
-        return False
-    text = path.read_text(encoding="utf-8")
-    line = f"recording: {_yaml_list(names)}"
-    if "recording" in data:  # present but empty: fill in that line
-        text = re.sub(r"^recording:[^\n]*$", line, text, count=1, flags=re.M)
     else:
-        text += ("" if text.endswith("\n") else "\n") + line + "\n"
-    write_atomic(path, text.encode("utf-8"))
-    return True
-
-
-def _yaml_scalar(value: str) -> str:
-    return yaml.safe_dump(value, allow_unicode=True, default_style='"').strip()
-
-
-def _yaml_list(names: list[str]) -> str:
-    return "[" + ", ".join(_yaml_scalar(n) for n in names) + "]"
+        changes["recording"] = names
+    dated = None
+    if data.get("date") is None:
+        start = recording_start(settings, sources)
+        dated = RecordingStart(start.when.replace(second=0, microsecond=0), start.source)
+        changes["date"] = dated.when
+    if changes:
+        update_session_file(path, changes)
+    return "recording" in changes, dated

@@ -115,6 +115,8 @@ REDACTION_KEYS = ("start", "end", "reason")
 TRIM_KEYS = ("start", "end")
 HOST_KEYS = ("name", "role", "url")
 OWNER_KEYS = ("name", "email")
+#: The id of ``init``'s example session: validated, never published, never numbered.
+EXAMPLE_SESSION_ID = "example-meeting"
 _NUMBERED = re.compile(r"^(.*?)(\d+)(\.[A-Za-z0-9]+)$")
 EMAIL = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+")
 
@@ -246,6 +248,7 @@ class Workspace:
     settings: Settings
     show: Show
     sessions: tuple[Session, ...]  # oldest first; undated (upcoming) last
+    example: Session | None = None  # init's example session, still there: never published
 
     @property
     def paths(self) -> Paths:
@@ -306,7 +309,9 @@ def load_workspace(root: Path, settings: Settings | None = None) -> Workspace:
     if problems or show is None:
         raise SessionError(problems)
     sessions.sort(key=_session_order)
-    return Workspace(settings, show, tuple(sessions))
+    example = next((s for s in sessions if s.id == EXAMPLE_SESSION_ID), None)
+    kept = tuple(s for s in sessions if s is not example)
+    return Workspace(settings, show, kept, example)
 
 
 def check_session_file(path: Path, settings: Settings) -> list[Problem]:
@@ -341,15 +346,49 @@ def read_yaml(path: Path, label: str, problems: list[Problem]) -> Mapping[str, A
     try:
         data = yaml.safe_load(text.removeprefix("\ufeff"))
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = getattr(err, "problem", None) or "syntax error"
-        problems.append(Problem(label, where, f"invalid YAML ({reason}); expected YAML syntax"))
+        problems.append(yaml_problem(label, text, err))
         return None
     if not isinstance(data, Mapping):
         problems.append(Problem(label, "", f"found {describe(data)}; expected a mapping of keys"))
         return None
     return data
+
+
+def yaml_problem(label: str, text: str, err: yaml.YAMLError) -> Problem:
+    """The YAML error in words: where, the line as written, and how to fix it."""
+    mark = getattr(err, "problem_mark", None)
+    reason = getattr(err, "problem", None) or "syntax error"
+    if mark is None:
+        return Problem(label, "", f"invalid YAML ({reason}); expected YAML syntax")
+    lines = text.removeprefix("\ufeff").splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    where = f"line {mark.line + 1}, column {mark.column + 1}"
+    shown = f"the line reads {describe(line.strip())}" if line.strip() else "the line is empty"
+    return Problem(
+        label, where, f"invalid YAML ({reason}): {shown}; {_yaml_hint(reason, line, mark.column)}"
+    )
+
+
+def _yaml_hint(reason: str, line: str, column: int) -> str:
+    """A plain-language fix for the YAML errors people meet."""
+    indentation = (
+        "the indentation is uneven: the keys of one block must start in the same column "
+        "(indent with spaces), and what belongs to a key is indented more than the key"
+    )
+    if "mapping values are not allowed" in reason:
+        key, colon, value = line.partition(":")
+        if not colon or column <= len(key):  # the line's own key: it is indented wrongly
+            return indentation
+        value = value.split(" #", 1)[0].strip()
+        quoted = value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'a text that contains ": " must be put in quotes, as in {key.strip()}: "{quoted}"'
+    if "'\\t'" in reason:
+        return "YAML indents with spaces, never tabs: replace the tabs by spaces"
+    if any(words in reason for words in ("block end", "expected key", "'-' indicator")):
+        return indentation
+    if "could not find expected ':'" in reason:
+        return "a key needs a colon and a space after it (key: value)"
+    return "expected YAML syntax; put a text that contains special characters in quotes"
 
 
 def _resolve_file(

@@ -132,6 +132,18 @@ class FieldReader:
                 message += f"; expected one of: {', '.join(allowed)}"
             self.problems.append(Problem(self.file, self.field(str(key)), message))
 
+    def blank(self, key: str, expected: str = "a text") -> None:
+        """A key present with an empty or whitespace-only value: always a named problem.
+
+        Quietly dropping it would hide a slip (a title typed as spaces); an optional value
+        that is not known yet is left out, or written as ``key:`` with nothing after it.
+        """
+        self.problem(
+            key,
+            f"found {describe(self.data.get(key))}, which is blank; expected {expected}, "
+            "or no key at all while there is none",
+        )
+
     def _missing(self, key: str, required: bool, expected: str) -> None:
         if required:
             self.problem(key, f"missing; expected {expected}")
@@ -155,9 +167,8 @@ class FieldReader:
             self.wrong(key, expected)
             return None
         text = str(value).strip() if not multiline else str(value).strip("\n").rstrip()
-        if not text:
-            if required:
-                self.problem(key, f"empty; expected {expected}")
+        if not text.strip():
+            self.blank(key, expected)
             return None
         if has_control_chars(text) or (not multiline and "\n" in text):
             what = "text" if multiline else "one line of text"
@@ -309,10 +320,16 @@ class FieldReader:
             return ()
         out: list[str] = []
         for index, item in enumerate(value):
-            if isinstance(item, bool) or not isinstance(item, str | int | float) or not str(item):
+            if isinstance(item, bool) or not isinstance(item, str | int | float):
                 self.problem(f"{key}[{index}]", f"found {describe(item)}; expected a text")
                 continue
             text = str(item).strip()
+            if not text:
+                self.problem(
+                    f"{key}[{index}]",
+                    f"found {describe(item)}, which is blank; expected a text, or no item",
+                )
+                continue
             if has_control_chars(text) or "\n" in text:
                 self.problem(
                     f"{key}[{index}]", f"found {describe(text)}; expected one line of text"

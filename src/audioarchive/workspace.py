@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
 from audioarchive.errors import InputError
+from audioarchive.session import EXAMPLE_SESSION_ID, Workspace
+from audioarchive.text import sha256_file
 
 TEMPLATE_ROOT = "templates/workspace"
+PLACEHOLDER_ARTWORK = "metadata/artwork.png"
+#: What the organiser replaces or deletes after ``init`` (relative paths, what to do).
+AFTER_INIT = (
+    ("metadata/podcast.yaml", "replace every value with your show's"),
+    (PLACEHOLDER_ARTWORK, "replace with your own square artwork (1400 to 3000 px)"),
+    ("audioarchive.toml", "set [site] base_url, and [storage] to publish to a bucket"),
+    (
+        f"metadata/sessions/{EXAMPLE_SESSION_ID}.yaml",
+        "an example: copy it to metadata/sessions/<your-meeting-id>.yaml, then delete it",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +58,33 @@ def init_workspace(target: Path) -> InitReport:
     for folder in ("recordings",):
         (target / folder).mkdir(parents=True, exist_ok=True)
     return InitReport(target.resolve(), tuple(created), tuple(kept))
+
+
+def leftovers(workspace: Workspace) -> tuple[str, ...]:
+    """Reminders while ``init``'s example session or placeholder artwork are still in use."""
+    found: list[str] = []
+    paths = workspace.paths
+    if workspace.example is not None:
+        found.append(
+            f"{paths.rel(workspace.example.source)}: the example session of 'audioarchive init' "
+            "is still there; it is never published: copy it to a file named after your "
+            "meeting's id, then delete it"
+        )
+    placeholder = _placeholder_digest()
+    artworks = [(workspace.show.artwork, "podcast.yaml: artwork")]
+    artworks += [(s.artwork, f"{s.id}: artwork") for s in workspace.sessions if s.artwork]
+    for path, where in artworks:
+        if path.is_file() and sha256_file(path) == placeholder:
+            found.append(
+                f"{where}: {paths.rel(path)} is still the placeholder of 'audioarchive init'; "
+                "replace it with your own square artwork (1400 to 3000 px)"
+            )
+    return tuple(found)
+
+
+def _placeholder_digest() -> str:
+    data = resources.files("audioarchive").joinpath(TEMPLATE_ROOT, PLACEHOLDER_ARTWORK)
+    return hashlib.sha256(data.read_bytes()).hexdigest()
 
 
 def _walk(node: Traversable, prefix: str) -> list[tuple[str, Traversable]]:

@@ -22,6 +22,7 @@ from audioarchive.pipeline import build as run_build
 from audioarchive.pipeline import publish as run_publish
 from audioarchive.session import Workspace
 from audioarchive.storage import UploadReport, human_size
+from audioarchive.workspace import leftovers
 
 _VERBS = {
     "built": "built",
@@ -92,6 +93,8 @@ def publish_command(app: App, force: bool, dry_run: bool, as_json: bool) -> None
     _print_publish(report, as_json, quiet=app.quiet)
     if not as_json:
         _note_unrecorded(workspace)
+    for reminder in leftovers(workspace):
+        click.echo(f"warning: {reminder}", err=True)
     if report.build.failed:
         raise click.exceptions.Exit(int(ExitCode.EPISODE_FAILED))
 

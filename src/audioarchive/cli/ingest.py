@@ -25,9 +25,11 @@ def ingest_command(app: App, session: str, files: tuple[Path, ...], no_build: bo
 
     A file already there with the same content is skipped; one with the same
     name and different content is refused. When the session file lists no
-    parts, they are recorded in it (the file is created if needed, dated when
-    the recording began, from the files' times and durations: check its title
-    and date afterwards).
+    parts, they are recorded in it (the file is created if needed). A session
+    with no date yet is dated when the recording began: by the recorder's clock
+    (Broadcast Wave bext, iXML), else the phone's (MP4/M4A creation_time), else
+    the files' times less their durations, in [site] time_zone; the output says
+    which. Check the title and date afterwards.
 
     \b
     Example:
@@ -50,6 +52,11 @@ def ingest_command(app: App, session: str, files: tuple[Path, ...], no_build: bo
         click.echo(f"created {rel}: check its title and date", err=True)
     elif report.recorded_parts:
         click.echo(f"recorded the parts in {rel}", err=True)
+    if report.dated is not None:
+        click.echo(
+            f"dated {report.dated.when.isoformat()} from {report.dated.source}: check it in {rel}",
+            err=True,
+        )
     if no_build:
         return
     workspace = app.workspace()

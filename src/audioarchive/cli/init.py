@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from audioarchive.cli._common import handle_errors
-from audioarchive.workspace import init_workspace
+from audioarchive.workspace import AFTER_INIT, init_workspace
 
 
 @click.command("init")
@@ -26,8 +26,11 @@ def init_command(directory: Path) -> None:
         click.echo(f"created {name}")
     for name in report.kept:
         click.echo(f"kept {name} (already there)", err=True)
+    click.echo(f"Workspace ready in {report.root}. Before you publish:", err=True)
+    for name, todo in AFTER_INIT:
+        click.echo(f"  {name}: {todo}", err=True)
     click.echo(
-        f"Workspace ready in {report.root}. Next: edit metadata/podcast.yaml, then "
-        "'audioarchive ingest SESSION FILE...' after a meeting.",
+        "Then, after a meeting: 'audioarchive ingest SESSION FILE...' (validate and publish "
+        "remind you while the example session or the placeholder artwork are there).",
         err=True,
     )

@@ -7,6 +7,7 @@ import click
 from audioarchive.cli._common import App, handle_errors, pass_app
 from audioarchive.errors import ExitCode
 from audioarchive.validate import validate_workspace
+from audioarchive.workspace import leftovers
 
 
 @click.command("validate")
@@ -22,7 +23,10 @@ def validate_command(app: App) -> None:
     Example:
         audioarchive validate
     """
-    report = validate_workspace(app.workspace())
+    workspace = app.workspace()
+    report = validate_workspace(workspace)
+    for reminder in leftovers(workspace):
+        click.echo(f"warning: {reminder}", err=True)
     for problem in report.problems:
         click.echo(str(problem))
     if report.problems:

@@ -312,7 +312,7 @@ def test_saving_the_form_changes_only_what_changed(studio: Client) -> None:
     assert changed == [
         '-title: "Rencontre : le non-recours"   # as announced on the poster',
         '+title: "Rencontre : le non-recours aux droits" # as announced on the poster',
-        "+  - name: Habib",
+        '+  - name: "Habib"',
         "+    publish_name: false",
     ], diff
     assert after.startswith("# Our meeting of March")
@@ -415,8 +415,8 @@ def test_two_parts_uploaded_verified_and_listed(studio: Client, tmp_path: Path) 
     )
     assert saved.status == 200, saved.body
     text = (studio.root / "metadata" / "sessions" / f"{session}.yaml").read_text()
-    assert "trim:\n  start: 0:00:00.500\n" in text
-    assert "  - start: 0:00:04.250\n    title: Suite\n" in text
+    assert '\ntrim: {start: "0:00:00.500"}\n' in text
+    assert '\n  - {start: "0:00:04.250", title: "Suite"}\n' in text
     loaded = load_workspace(studio.root).session(session)  # the CLI's loader reads it back
     assert loaded.trim == Trim(0.5, None)
     assert [(c.start, c.title) for c in loaded.chapters] == [(0.5, "Accueil"), (4.25, "Suite")]

@@ -282,7 +282,7 @@ def _date_parts(value: Any) -> tuple[str, str]:
     return "", ""
 
 
-def _date_value(local: str, zone: str, form: FormValues) -> str | None:
+def _date_value(local: str, zone: str, form: FormValues) -> datetime | None:
     if not local:
         return None
     try:
@@ -298,7 +298,7 @@ def _date_value(local: str, zone: str, form: FormValues) -> str | None:
             f'time zone "{zone}": expected a zone such as Europe/Paris or an offset such as +01:00'
         )
         return None
-    return when.replace(tzinfo=tz, second=0, microsecond=0).isoformat()
+    return when.replace(tzinfo=tz, second=0, microsecond=0)
 
 
 def _zone(text: str) -> timezone | ZoneInfo | None:

@@ -8,7 +8,8 @@ Safety, in :class:`Guard`, before any endpoint runs:
 - every request that is not a GET or HEAD must carry the CSRF token (header
   ``X-CSRF-Token``, or the ``csrf`` field of a form) and, when the browser sends one, an
   ``Origin`` of the studio itself;
-- every response forbids framing, caching, referrers and anything from another host.
+- every response forbids framing, caching, referrers to other sites and anything from another
+  host.
 
 Starlette lives in this module only.
 """
@@ -79,7 +80,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 COOKIE = "audioarchive_studio"
 LANG_COOKIE = "audioarchive_studio_lang"
 CSP = (
-    "default-src 'none'; img-src 'self' data:; media-src 'self' blob:; style-src 'self'; "
+    "default-src 'none'; img-src 'self' data:; media-src 'self' blob:; "
+    "style-src 'self' 'unsafe-inline'; "
     "script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
@@ -256,7 +258,7 @@ def _with_headers(send: Send) -> Send:
                 (b"content-security-policy", CSP.encode()),
                 (b"x-frame-options", b"DENY"),
                 (b"x-content-type-options", b"nosniff"),
-                (b"referrer-policy", b"no-referrer"),
+                (b"referrer-policy", b"same-origin"),
                 (b"cache-control", b"no-store"),
             ]
             message["headers"] = headers

@@ -21,6 +21,7 @@ import hmac
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
+from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -329,6 +330,8 @@ class Studio:
 
     async def new_session(self, request: Request) -> Response:
         form = form_from_data({})
+        offset = datetime.now().astimezone().strftime("%z")
+        form.values["timezone"] = self.settings().site.time_zone or f"{offset[:3]}:{offset[3:]}"
         if request.method == "POST":
             post = await _form(request)
             form = form_from_post(post)

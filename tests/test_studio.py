@@ -428,3 +428,22 @@ def test_two_parts_uploaded_verified_and_listed(studio: Client, tmp_path: Path) 
         headers={"Content-Type": "application/json"},
     )
     assert stale.status == 409
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_every_page_speaks_the_chosen_language(studio: Client, lang: str) -> None:
+    strings = json.loads(
+        (
+            Path(__file__).parents[1] / "src/audioarchive/templates/studio/i18n" / f"{lang}.json"
+        ).read_text(encoding="utf-8")
+    )
+    for path in ("/", "/sessions/new", "/sessions/2023-03-16-c", "/sessions/2023-03-16-c/timeline"):
+        page = studio.send(
+            "GET", path, headers={"Cookie": f"{COOKIE}={TOKEN}; audioarchive_studio_lang={lang}"}
+        )
+        text = page.body.decode()
+        assert page.status == 200, path
+        assert f'<html lang="{lang}">' in text
+        assert strings["sessions"] in text
+        assert "built-in method" not in text, path
+        assert "{{" not in text

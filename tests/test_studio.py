@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import http.client
 import json
+import re
 import subprocess
 import urllib.error
 import urllib.request
@@ -447,3 +448,33 @@ def test_every_page_speaks_the_chosen_language(studio: Client, lang: str) -> Non
         assert strings["sessions"] in text
         assert "built-in method" not in text, path
         assert "{{" not in text
+
+
+def max_volume(data: bytes, start: float, seconds: float) -> float:
+    """Loudest sample (dBFS) of an MP3 between ``start`` and ``start + seconds``, decoded."""
+    done = subprocess.run(
+        [
+            *("ffmpeg", "-hide_banner", "-nostdin", "-f", "mp3", "-i", "pipe:0"),
+            *("-af", f"atrim={start}:{start + seconds},volumedetect", "-f", "null", "-"),
+        ],
+        input=data,
+        capture_output=True,
+        check=True,
+    )
+    found = re.search(rb"max_volume: (-?[\d.]+) dB", done.stderr)
+    assert found is not None, done.stderr[-500:]
+    return float(found.group(1))
+
+
+def test_a_processed_excerpt_around_the_playhead(studio: Client) -> None:
+    """After the uploads and marks above: 20 s around a time, processed (the redaction silent)."""
+    session = "2023-03-16-a"
+    if not (studio.root / "recordings" / session / "ZOOM0002.WAV").exists():
+        pytest.skip("needs the uploads of test_two_parts_uploaded_verified_and_listed")
+    answer = studio.send("GET", f"/sessions/{session}/excerpt.mp3?at=5.2")
+    assert answer.status == 200
+    assert answer.headers["content-type"] == "audio/mpeg"
+    # an excerpt stays within one part: the second, which begins at 4 s of the recording
+    assert float(answer.headers["x-excerpt-start"]) == pytest.approx(4.0, abs=0.01)
+    assert max_volume(answer.body, 1.1, 0.3) < -60  # the redaction 5-5.5 s (raw)
+    assert max_volume(answer.body, 0.1, 0.6) > -30  # speech-like tone, levelled

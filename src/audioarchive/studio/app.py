@@ -62,7 +62,7 @@ from audioarchive.studio.forms import (
 )
 from audioarchive.studio.jobs import Jobs
 from audioarchive.studio.sessions import list_sessions, session_path
-from audioarchive.studio.times import measure_times, preview_audio
+from audioarchive.studio.times import measure_times, preview_audio, render_excerpt
 from audioarchive.studio.uploads import (
     ingest_upload,
     receive_upload,
@@ -489,6 +489,21 @@ class Studio:
             return Response(str(err), status_code=400)
         return FileResponse(preview, media_type="audio/mpeg")
 
+    async def excerpt(self, request: Request) -> Response:
+        session_id = request.path_params["id"]
+        try:
+            at = float(request.query_params.get("at", "0"))
+        except ValueError:
+            return Response("at: expected a number of seconds", status_code=400)
+        try:
+            workspace, tools, times = await run_in_threadpool(self._times, session_id)
+            path, start = await run_in_threadpool(render_excerpt, workspace, tools, times, at)
+        except AudioArchiveError as err:
+            return Response(str(err), status_code=400)
+        response = FileResponse(path, media_type="audio/mpeg")
+        response.headers["x-excerpt-start"] = f"{start:.3f}"
+        return response
+
     async def marks(self, request: Request) -> Response:
         settings = self.settings()
         session_id = request.path_params["id"]
@@ -593,6 +608,7 @@ def create_app(config: StudioConfig) -> ASGIApp:
         Route("/sessions/{id}/timeline", studio.timeline),
         Route("/sessions/{id}/times.json", studio.times),
         Route("/sessions/{id}/audio", studio.audio),
+        Route("/sessions/{id}/excerpt.mp3", studio.excerpt),
         Route("/sessions/{id}/marks", studio.marks, methods=["POST"]),
         Route("/sessions/{id}/upload", studio.upload, methods=["PUT"]),
         Route("/preview", studio.preview, methods=["POST"]),

@@ -25,7 +25,9 @@ import numpy as np
 
 from audioarchive.audio.analyse import STEP, WINDOW, analyse, detect_speech, runs
 from audioarchive.audio.assemble import input_args, join_graph
-from audioarchive.audio.process import resolve_trim
+from audioarchive.audio.level import plan_gain
+from audioarchive.audio.process import ENCODER_MARGIN_DB, resolve_trim
+from audioarchive.audio.render import RenderSpec, render
 from audioarchive.audio.report import TrimReport
 from audioarchive.errors import AudioInputError, InputError
 from audioarchive.ffmpeg import AudioInfo, Tools, find_tools, probe, run_ffmpeg
@@ -386,3 +388,59 @@ def preview_audio(workspace: Workspace, tools: Tools, times: SessionTimes) -> Pa
             ],
         )
     return dest
+
+
+#: Length of a processed excerpt to listen to (s).
+EXCERPT = 20.0
+
+
+def render_excerpt(
+    workspace: Workspace, tools: Tools, times: SessionTimes, at: float
+) -> tuple[Path, float]:
+    """``EXCERPT`` seconds around the raw time ``at``, processed as the episode will be: the
+    gain curve, redactions and limiter of the build (without its trial-render correction,
+    which moves the level by a fraction of a LU), as an MP3 in the private state; and the raw
+    time where it begins (an excerpt stays inside one recorder part)."""
+    profile = workspace.settings.audio
+    start, end = times.trim.start, times.trim.end
+    speech = detect_speech(times.momentary)
+    centres = np.clip((np.arange(len(times.momentary)) + 1) * STEP - WINDOW / 2, 0.0, None)
+    silenced = tuple(
+        (r.start, r.end) for r in times.session.redactions if r.end > start and r.start < end
+    )
+    plan = plan_gain(
+        times.momentary,
+        centres,
+        speech,
+        (start, end),
+        silenced,
+        target=profile.target_lufs,
+        levelling=profile.levelling,
+        max_range=profile.loudness_range,
+    )
+    part = times.part_at(min(max(at, start), end))
+    index = times.parts.index(part.part)
+    length = min(EXCERPT, part.part.end - part.part.start)
+    offset = min(max(0.0, part.offset - EXCERPT / 2), part.part.end - part.part.start - length)
+    raw = part.part.start + offset
+    folder = workspace.paths.state / "studio"
+    dest = folder / f"excerpt-{times.session.id}.mp3"
+    with atomic_path(dest) as tmp:
+        render(
+            tools,
+            RenderSpec(
+                parts=times.sources,
+                start=start,
+                end=end,
+                rate=profile.sample_rate,
+                channels=profile.channels,
+                gain_times=plan.times,
+                gain_db=plan.gain_db,
+                silenced=silenced,
+                ceiling_db=profile.true_peak - ENCODER_MARGIN_DB,
+                mp3=tmp,
+                mp3_bitrate=profile.bitrate,
+                excerpts=((index, offset, raw, length),),
+            ),
+        )
+    return dest, raw

@@ -154,6 +154,9 @@
       data.speech.forEach(function (s) {
         regions.addRegion({ start: s.start, end: s.end, color: "rgba(40, 160, 80, 0.18)", drag: false, resize: false });
       });
+      data.speaker_changes.forEach(function (start) {
+        regions.addRegion({ start: start, content: "\u21c4", color: "#6a3d9a", drag: false });
+      });
       data.parts.slice(1).forEach(function (p) {
         regions.addRegion({ start: p.start, content: p.name, color: "#444", drag: false });
       });
@@ -191,6 +194,23 @@
       }
     });
   };
+  const listenProcessed = function () {
+    const processed = document.getElementById("processed");
+    const status = document.getElementById("processed-status");
+    audio.pause();
+    const url = "/sessions/" + session + "/excerpt.mp3?at=" + playhead().toFixed(3);
+    status.textContent = "…";
+    fetch(url, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) return r.text().then(function (text) { throw new Error(text); });
+      const start = Number(r.headers.get("x-excerpt-start"));
+      return r.blob().then(function (blob) {
+        processed.src = URL.createObjectURL(blob);
+        status.textContent = t.tProcessedFrom.replace("{start}", clock(start));
+        processed.play().catch(function () { /* the person presses play */ });
+      });
+    }).catch(function (err) { status.textContent = err.message; status.className = "error"; });
+  };
+  document.getElementById("listen-processed").addEventListener("click", listenProcessed);
   document.getElementById("save-marks").addEventListener("click", save);
   document.addEventListener("keydown", function (e) {
     if ((e.ctrlKey || e.metaKey) && e.key === "s") { e.preventDefault(); save(); return; }
@@ -200,6 +220,7 @@
     if (e.key === " ") { e.preventDefault(); if (audio.paused) audio.play(); else audio.pause(); }
     else if (e.key === "ArrowLeft") { e.preventDefault(); seek(e.shiftKey ? -1 : -5); }
     else if (e.key === "ArrowRight") { e.preventDefault(); seek(e.shiftKey ? 1 : 5); }
+    else if (e.key === "p" || e.key === "P") { listenProcessed(); }
     else if (e.key === "[") { state.trim.start = now; render(); }
     else if (e.key === "]") { state.trim.end = now; render(); }
     else if (e.key === "c" || e.key === "C") {

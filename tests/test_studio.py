@@ -23,7 +23,7 @@ from audioarchive.errors import InputError
 from audioarchive.session import Redaction, Trim, load_workspace
 from audioarchive.studio.app import COOKIE, StudioConfig
 from audioarchive.studio.server import StudioServer, StudioThread, check_host, free_port
-from tests.helpers import make_tone, new_workspace
+from tests.helpers import make_tone, new_workspace, run_cli
 
 TOKEN = "test-token-0123456789"  # noqa: S105 (the test server's token)
 LIMIT = 3 << 20
@@ -478,3 +478,9 @@ def test_a_processed_excerpt_around_the_playhead(studio: Client) -> None:
     assert float(answer.headers["x-excerpt-start"]) == pytest.approx(4.0, abs=0.01)
     assert max_volume(answer.body, 1.1, 0.3) < -60  # the redaction 5-5.5 s (raw)
     assert max_volume(answer.body, 0.1, 0.6) > -30  # speech-like tone, levelled
+
+
+def test_the_command_refuses_a_folder_that_is_not_a_workspace(tmp_path: Path) -> None:
+    result = run_cli(["--workspace", str(tmp_path), "studio", "--no-browser"])
+    assert result.exit_code == 2
+    assert "metadata/sessions: no such folder; expected a workspace" in result.output

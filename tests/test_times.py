@@ -23,7 +23,8 @@ def meeting_template(
     """A workspace with a spoken meeting in two recorder parts, host and a guest 12 dB lower."""
     root = tmp_path_factory.mktemp("times") / "ws"
     ws = new_workspace(root)
-    spec = MeetingSpec(turns=default_turns(quiet_db=12.0), lead=4.0, tail=3.0, parts=2, channels=1)
+    turns = default_turns(quiet_db=12.0)[:3]  # host, guest 12 dB lower, host
+    spec = MeetingSpec(turns=turns, lead=4.0, tail=3.0, parts=2, channels=1)
     meeting = synthesize_meeting(tools, ws.root / "recordings" / SESSION / "ZOOM.wav", spec)
     ws.write_session(
         SESSION,

@@ -40,7 +40,8 @@ def studio(
 ) -> Iterator[tuple[str, Path, Meeting]]:
     base = tmp_path_factory.mktemp("studio-browser")
     ws = new_workspace(base / "ws")
-    spec = MeetingSpec(turns=default_turns(quiet_db=12.0), lead=4.0, tail=3.0, parts=2, channels=1)
+    turns = default_turns(quiet_db=12.0)[:3]  # host, guest 12 dB lower, host
+    spec = MeetingSpec(turns=turns, lead=4.0, tail=3.0, parts=2, channels=1)
     meeting = synthesize_meeting(tools, base / "card" / "ZOOM.WAV", spec)
     server = StudioServer(root=ws.root, port=free_port(), token=TOKEN)
     thread = StudioThread(server).start()

@@ -23,7 +23,7 @@ from audioarchive.ffmpeg import find_tools, probe
 from audioarchive.ingest import SUMS_FILE, ingest_files
 from audioarchive.session import AUDIO_EXTENSIONS, read_yaml
 from audioarchive.studio.files import update_session_file
-from audioarchive.writing import TEMP_PREFIX, atomic_path
+from audioarchive.writing import TEMP_PREFIX, atomic_path, write_atomic
 
 _UNSAFE = re.compile(r"[/\\\x00-\x1f\x7f:*?\"<>|]")
 MAX_NAME = 200
@@ -112,14 +112,21 @@ def ingest_upload(
                 f'"{staged.name}" is not audio that can be published: '
                 f"{err.message.removeprefix(f'{staged.name}: ')}"
             ) from err
-        report = ingest_files(settings, session_id, [staged])
-        copied = _recorded_sum(settings.paths.recordings / session_id, staged.name)
-        if copied != sha256:
-            raise AudioArchiveError(
-                f"recordings/{session_id}/{staged.name}: its checksum differs from what the "
-                "browser sent; upload it again"
-            )
-        listed = _list_part(settings, session_id, staged.name)
+        session_file = settings.paths.sessions / f"{session_id}.yaml"
+        before = session_file.read_bytes()
+        # a session that lists its parts gets this one too (ingest lists parts only once)
+        listed = _list_part(session_file, staged.name)
+        try:
+            report = ingest_files(settings, session_id, [staged])
+            copied = _recorded_sum(settings.paths.recordings / session_id, staged.name)
+            if copied != sha256:
+                raise AudioArchiveError(
+                    f"recordings/{session_id}/{staged.name}: its checksum differs from what the "
+                    "browser sent; upload it again"
+                )
+        except BaseException:
+            write_atomic(session_file, before)
+            raise
     finally:
         staged.unlink(missing_ok=True)
     return UploadReport(staged.name, size, sha256, bool(report.already_present), listed)
@@ -133,9 +140,8 @@ def _recorded_sum(folder: Path, name: str) -> str:
     return ""
 
 
-def _list_part(settings: Settings, session_id: str, name: str) -> bool:
+def _list_part(path: Path, name: str) -> bool:
     """Add ``name`` to the session's ``recording:`` list when it has one without it."""
-    path = settings.paths.sessions / f"{session_id}.yaml"
     data: Any = read_yaml(path, path.name, []) or {}
     listed = data.get("recording")
     if not isinstance(listed, list):

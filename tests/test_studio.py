@@ -484,3 +484,32 @@ def test_the_command_refuses_a_folder_that_is_not_a_workspace(tmp_path: Path) ->
     result = run_cli(["--workspace", str(tmp_path), "studio", "--no-browser"])
     assert result.exit_code == 2
     assert "metadata/sessions: no such folder; expected a workspace" in result.output
+
+
+def job_events(client: Client, kind: str, session: str) -> list[dict[str, object]]:
+    """Start a job and read its server-sent events to the end."""
+    started = client.post_form(f"/jobs/{kind}", {"session": session})
+    assert started.status == 200, started.body
+    request = urllib.request.Request(client.origin + str(started.json()["events"]))  # noqa: S310
+    request.add_header("Cookie", f"{COOKIE}={TOKEN}")
+    events = []
+    with urllib.request.urlopen(request, timeout=120) as stream:  # noqa: S310
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        for line in stream:
+            if line.startswith(b"data: "):
+                events.append(json.loads(line[6:]))
+    return events
+
+
+def test_a_failed_build_says_why_in_plain_words(studio: Client) -> None:
+    broken = studio.root / "recordings" / "2023-03-16-c" / "ZOOM0001.WAV"
+    broken.parent.mkdir(parents=True, exist_ok=True)
+    broken.write_bytes(b"RIFF" + b"\0" * 2000)  # a recorder that died before writing audio
+    try:
+        events = job_events(studio, "build", "2023-03-16-c")
+    finally:
+        broken.unlink()
+    last = events[-1]
+    assert last["done"] is True
+    assert last["ok"] is False
+    assert "recordings/2023-03-16-c/ZOOM0001.WAV" in str(last["message"]), last

@@ -120,9 +120,18 @@ def at_playhead(page: Page, seconds: float, key: str) -> None:
 
 
 def test_prepare_mark_and_build_a_meeting(
-    page: Page, studio: tuple[str, Path, Meeting], tools: Tools
+    browser: BrowserContext, page: Page, studio: tuple[str, Path, Meeting], tools: Tools
 ) -> None:
     origin, root, meeting = studio
+    # without the token: the page that asks for it, accessible, and typing it lets one in
+    asking = browser.new_page()
+    asking.goto(origin + "/sessions/new")
+    assert asking.locator("#token").count() == 1
+    check_axe(asking)
+    asking.locator("#token").fill(TOKEN)
+    asking.keyboard.press("Enter")
+    asking.wait_for_url(origin + "/")
+    asking.close()
     page.goto(f"{origin}/?token={TOKEN}")
     assert page.url == origin + "/"  # the token left the address bar for a cookie
     check_axe(page)

@@ -152,7 +152,7 @@ class Guard:
         if scope["path"] == "/login" and method == "POST":
             await self._login(request, receive, send)
             return
-        if not self._has_token(request):
+        if not self._has_token(request) or (safe and "token" in request.query_params):
             await self._token_page(request, scope, receive, send)
             return
         if not safe:

@@ -132,7 +132,9 @@ class Guard:
         self.config = config
         self.render = render
         self.hosts = config.hosts()
-        self.origins = {f"http://{h}" for h in self.hosts}
+        # listening on every address (--host 0.0.0.0): the machine's names are not known here;
+        # the token (a cookie of the studio's own address) stays required
+        self.any_host = config.host in ("0.0.0.0", "::")  # noqa: S104 (compared, not bound)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -163,10 +165,11 @@ class Guard:
         await self.app(scope, receive, send)
 
     def _refuse(self, request: Request) -> Response | None:
-        if request.headers.get("host", "") not in self.hosts:
+        host = request.headers.get("host", "")
+        if not self.any_host and host not in self.hosts:
             return Response("unexpected Host header", status_code=400)
         origin = request.headers.get("origin")
-        if request.method not in ("GET", "HEAD") and origin and origin not in self.origins:
+        if request.method not in ("GET", "HEAD") and origin and origin != f"http://{host}":
             return Response("request from another site refused", status_code=403)
         return None
 

@@ -176,6 +176,10 @@ def test_prepare_mark_and_build_a_meeting(
     assert page.locator("#chapters tr td").nth(1).inner_text() == "0:00:08.000"
     page.keyboard.press("Control+s")
     page.wait_for_selector("#marks-status.ok")
+    # the processed result around the playhead, before any build
+    at_playhead(page, redaction.start + 1.5, "p")
+    page.wait_for_selector("#processed:not([hidden])", timeout=60_000)
+    assert page.evaluate("document.getElementById('processed').src").startswith("blob:")
     check_axe(page)
 
     # build, with progress shown as it goes

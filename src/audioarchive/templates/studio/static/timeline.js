@@ -205,6 +205,7 @@
       const start = Number(r.headers.get("x-excerpt-start"));
       return r.blob().then(function (blob) {
         processed.src = URL.createObjectURL(blob);
+        processed.hidden = false;
         status.textContent = t.tProcessedFrom.replace("{start}", clock(start));
         processed.play().catch(function () { /* the person presses play */ });
       });

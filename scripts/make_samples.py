@@ -3,9 +3,9 @@
 
 Usage: python scripts/make_samples.py [WORKSPACE]
 
-Recordings are never committed (DESIGN.md); these are synthesised with ffmpeg
-and espeak-ng (a speech-like noise stands in when espeak-ng is absent), in the
-formats recorders produce: a 48 kHz/24-bit stereo WAV split in two parts, a
+Recordings are never committed (docs/explanation/architecture.md, "Tests"); these are
+synthesised with ffmpeg and espeak-ng (a speech-like noise stands in when espeak-ng is
+absent), in the formats recorders produce: a 48 kHz/24-bit stereo WAV split in two parts, a
 44.1 kHz/16-bit mono FLAC, and an AAC file from a phone.
 """
 

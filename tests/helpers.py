@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,39 @@ def examples(count: int) -> int:
     if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz":
         return int(os.environ.get("FUZZ_EXAMPLES", "2000"))
     return count
+
+
+def name_encodings(name: str) -> dict[str, bytes]:
+    """Every byte form a name can take in a file: UTF-8 (feeds, pages, JSON, Vorbis comments,
+    ID3v2.4), UTF-16LE and UTF-16BE (ID3v2.3 text frames, MP4 and Windows tools), each in
+    Unicode's composed (NFC) and decomposed (NFD) forms ("é" as one code point or two)."""
+    forms: dict[str, bytes] = {}
+    for normal in ("NFC", "NFD"):
+        text = unicodedata.normalize(normal, name)
+        for codec in ("utf-8", "utf-16-le", "utf-16-be"):
+            forms.setdefault(f"{codec} {normal}", text.encode(codec))
+    return {label: data for label, data in forms.items() if data not in _distinct(forms, label)}
+
+
+def _distinct(forms: dict[str, bytes], label: str) -> list[bytes]:
+    """The byte forms listed before ``label`` (NFD of an ASCII name is its NFC: one check)."""
+    keys = list(forms)
+    return [forms[k] for k in keys[: keys.index(label)]]
+
+
+def assert_never_named(name: str, paths: Iterable[Path]) -> int:
+    """Fail naming the file and the encoding when any of ``paths`` holds ``name`` in any byte
+    form (:func:`name_encodings`); return how many files were scanned."""
+    forms = name_encodings(name)
+    scanned = 0
+    for path in paths:
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        found = [label for label, encoded in forms.items() if encoded in data]
+        assert not found, f"{path}: names {name!r} ({', '.join(found)})"
+        scanned += 1
+    return scanned
 
 
 def ffmpeg(*args: str) -> None:

@@ -162,7 +162,7 @@ def test_times_past_the_end_of_the_recording_are_named(built: Ws) -> None:
     assert f"{where}: redactions[0].start: 0:10:00 is past the end of the recording" in (
         result.stderr
     )
-    assert f"{where}: chapters[1].start: 1:00:00 is past the end of the recording" in (
+    assert f'{where}: chapter 2 "Fin" (line 15), start: 1:00:00 is past the end of the' in (
         result.stderr
     )
     assert "Traceback" not in result.stderr

@@ -1,4 +1,7 @@
-"""The command contract: exit codes, messages, streams (DESIGN.md "Commands")."""
+"""The command contract: exit codes, messages, streams.
+
+The contract: docs/explanation/architecture.md, "Commands" and "Exit codes".
+"""
 
 from __future__ import annotations
 
@@ -164,3 +167,14 @@ def test_init_says_what_to_replace_and_its_example_never_takes_a_number(
     Image.new("RGB", (1400, 1400), (20, 90, 160)).save(target / "metadata" / "artwork.png")
     clean = ws.run("validate")
     assert "warning" not in clean.stderr
+
+
+def test_an_older_example_session_numbered_1_does_not_collide(tmp_path: Path) -> None:
+    """Workspaces made by earlier versions have an example numbered season 1, episode 1."""
+    ws = new_workspace(tmp_path / "ws")
+    ws.write_session("example-meeting", title="Our first public meeting", season=1, episode=1)
+    ws.write_session("2026-12-01-a", date="2026-12-01T19:00:00+01:00", season=1, episode=1)
+    result = ws.run("list")
+    assert result.exit_code == 0, result.stderr
+    assert "2026-12-01-a" in result.stdout
+    assert "example-meeting" not in result.stdout

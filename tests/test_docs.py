@@ -61,3 +61,17 @@ def test_readme_quick_start_and_changelog() -> None:
     assert ".ci/run" in (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert re.search(rf"^## {re.escape(__version__)}\b", changelog, re.M)
+
+
+def test_the_repository_stands_alone() -> None:
+    """Code and docs cite the project's own docs, never a design file outside the repository."""
+    outside = "DESIGN" + ".md"  # spelled in two parts, so that this file does not cite it
+    places = [ROOT / "README.md", ROOT / "CONTRIBUTING.md"]
+    for folder in ("src", "tests", "docs", "scripts"):
+        places += (p for p in (ROOT / folder).rglob("*") if p.suffix in (".py", ".md", ".html"))
+    citing = [p.relative_to(ROOT) for p in places if outside in p.read_text(encoding="utf-8")]
+    assert citing == []
+    cited = ROOT / "docs" / "explanation" / "architecture.md"
+    headings = re.findall(r"^## (.+)$", cited.read_text(encoding="utf-8"), flags=re.M)
+    for heading in ("A workspace", "Exit codes", "Commands", "Settled decisions", "Tests"):
+        assert heading in headings

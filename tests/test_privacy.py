@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import mutagen
 
-from tests.helpers import Ws
+from tests.helpers import Ws, assert_never_named, name_encodings
 
 NAME = "Habib"
-
-
-def _encodings(text: str) -> list[bytes]:
-    return [text.encode(e) for e in ("utf-8", "utf-16-le", "utf-16-be")]
 
 
 def _tag_text(path: Path) -> str:
@@ -46,9 +43,7 @@ def test_a_hidden_name_in_free_text_is_withheld_everywhere_public(built: Ws) -> 
     for path in sorted((built.root / "feed").rglob("*")):
         if not path.is_file():
             continue
-        data = path.read_bytes()
-        for encoded in _encodings(NAME):
-            assert encoded not in data, path
+        assert_never_named(NAME, [path])
         if path.suffix in (".mp3", ".opus"):
             assert NAME.casefold() not in _tag_text(path).casefold(), path
             checked += 1
@@ -58,3 +53,58 @@ def test_a_hidden_name_in_free_text_is_withheld_everywhere_public(built: Ws) -> 
     # the private record keeps what the organiser wrote
     sidecar = (built.root / "archive" / "2022-10-25-a" / "2022-10-25-a.json").read_text()
     assert NAME in sidecar
+
+
+ACCENTED = "Aïcha Benoît"  # NFC and NFD differ: "ï" is one code point or "i" + U+0308
+
+
+def test_the_scan_sees_every_encoding_and_normal_form() -> None:
+    forms = name_encodings(ACCENTED)
+    codecs = ("utf-8", "utf-16-le", "utf-16-be")
+    assert set(forms) == {f"{c} {n}" for c in codecs for n in ("NFC", "NFD")}
+    assert set(name_encodings(NAME)) == {"utf-8 NFC", "utf-16-le NFC", "utf-16-be NFC"}
+    id3v23 = b"TPE1\x00\x00\x00\x0d\x00\x00\x01\xff\xfe" + NAME.encode("utf-16-le")
+    assert b"Habib" not in id3v23  # what the UTF-8-only scans looked for
+    assert any(encoded in id3v23 for encoded in name_encodings(NAME).values())
+
+
+def test_a_hidden_name_in_a_venue_an_affiliation_and_an_upcoming_session_never_leaks(
+    built: Ws,
+) -> None:
+    """Names typed where no list of speakers is: the venue, another speaker's affiliation, a
+    meeting still to come; and a name with accents, typed composed or decomposed."""
+    decomposed = unicodedata.normalize("NFD", ACCENTED)
+    built.write_session(
+        "2022-10-25-a",
+        date="2022-10-25T19:00:00+02:00",
+        season=1,
+        episode=1,
+        venue={"name": f"Chez {NAME}", "address": f"l'atelier de {decomposed}, Paris"},
+        speakers=[
+            {"name": "Clara Deville", "role": "guest", "affiliation": f"collectif de {NAME}"},
+            {"name": NAME, "role": "guest", "publish_name": False},
+            {"name": ACCENTED, "role": "guest", "publish_name": False},
+        ],
+        description=f"Avec {decomposed} et {NAME}.",
+    )
+    built.write_session(
+        "2023-02-d",
+        season=1,
+        episode=4,
+        title=f"{NAME} revient",
+        description=f"{NAME} et {ACCENTED} reviennent.",
+        venue={"name": f"Chez {decomposed}"},
+        speakers=[
+            {"name": NAME, "role": "guest", "publish_name": False},
+            {"name": ACCENTED, "role": "guest", "publish_name": False},
+            {"name": "Clara Deville", "role": "guest", "affiliation": f"amie de {ACCENTED}"},
+        ],
+    )
+    result = built.run("build")
+    assert result.exit_code == 0, result.stderr
+    public = sorted((built.root / "feed").rglob("*"))
+    for name in (NAME, ACCENTED):
+        assert assert_never_named(name, public) > 10
+    index = (built.root / "feed" / "index.html").read_text(encoding="utf-8")
+    assert "revient" in index  # the upcoming session is there, its names withheld
+    assert "Clara Deville" in index

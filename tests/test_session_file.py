@@ -158,3 +158,67 @@ def test_a_written_session_quotes_free_text_and_loads(tmp_path: Path) -> None:
     assert session.description == "Deux lignes :\n# pas un commentaire"
     assert session.speakers[0].name == "Zoé: l'invitée"
     assert session.topics == ("santé : déserts", "- pas une liste")
+
+
+CHAPTERS = """\
+id: s1
+title: "Une rencontre"
+chapters:
+  - {start: "0:00:00", title: "Introduction"}
+  - {start: "0:10:00", title: "Clara Deville : le non-recours"}
+  - {start: "0:05:00", title: "Questions du public"}
+  - {start: "soon", title: "Conclusion"}
+"""
+
+
+def test_a_chapter_error_names_the_chapter_its_title_and_line(tmp_path: Path) -> None:
+    ws = new_workspace(tmp_path / "ws")
+    (ws.sessions / "s1.yaml").write_text(CHAPTERS, encoding="utf-8")
+    result = ws.run("validate")
+    assert result.exit_code == 2
+    assert (
+        's1.yaml: chapter 3 "Questions du public" (line 6), start: found "0:05:00"; expected a '
+        'time after the previous chapter\'s (chapter 2 "Clara Deville : le non-recours" '
+        "(line 5) starts at 0:10:00)"
+    ) in result.stderr
+    assert 's1.yaml: chapter 4 "Conclusion" (line 7), start: found "soon"' in result.stderr
+    assert "chapters[" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("written", "hint"),
+    [
+        ("zoom0001.wav", 'did you mean "ZOOM0001.WAV"? (file names are case-sensitive)'),
+        ("ZOOM001.WAV", 'did you mean "ZOOM0001.WAV"?'),
+        ("interview.mp3", "(recordings/s1/ holds ZOOM0001.WAV, ZOOM0002.WAV)"),
+    ],
+)
+def test_a_recording_name_that_does_not_exist_gets_did_you_mean(
+    tmp_path: Path, written: str, hint: str
+) -> None:
+    ws = new_workspace(tmp_path / "ws")
+    for name in ("ZOOM0001.WAV", "ZOOM0002.WAV"):
+        (ws.root / "recordings" / "s1").mkdir(parents=True, exist_ok=True)
+        (ws.root / "recordings" / "s1" / name).write_bytes(b"RIFF")
+    ws.write_session("s1", date="2023-01-19T19:00:00+01:00", recording=[written])
+    result = ws.run("validate")
+    assert result.exit_code == 2
+    assert (
+        f'recording[0]: "{written}" is not in recordings/s1/; expected an existing audio file'
+        in (result.stderr)
+    )
+    assert hint in result.stderr
+
+
+def test_an_invalid_session_id_gets_a_valid_one_suggested(tmp_path: Path) -> None:
+    ws = new_workspace(tmp_path / "ws")
+    card = tmp_path / "ZOOM0001.WAV"
+    card.write_bytes(b"RIFF")
+    result = ws.run("ingest", "Réunion du 16 mars", str(card))
+    assert result.exit_code == 2
+    assert 'such as "reunion-du-16-mars"' in result.stderr
+    assert "Hint: audioarchive ingest reunion-du-16-mars FILE..." in result.stderr
+    (ws.sessions / "s1.yaml").write_text('id: "Séance 1"\ntitle: "x"\n', encoding="utf-8")
+    check = ws.run("validate")
+    assert 'id: found "Séance 1"; expected an ASCII slug' in check.stderr
+    assert 'e.g. "seance-1"' in check.stderr

@@ -26,9 +26,11 @@ def test_verify_passes_on_a_fresh_build(built: Ws) -> None:
     assert result.stdout == ""
     report = verify_local(load_settings(built.root))
     sources = {c.source for c in report.checks}
-    assert sources == {"archive manifest", "build record"}
+    assert sources == {"archive manifest", "build record", "recordings SHA256SUMS"}
     assert f"OK: {len(report.verified)} file(s) match their checksums." in result.stderr
-    assert len(report.verified) == 3 * 3 + 1 + 3  # flac, json, loudness; catalog; 3 MP3s
+    # flac, json, loudness; catalog; 3 MP3s; the 4 recorder's files (copied by hand, recorded
+    # by the first build)
+    assert len(report.verified) == 3 * 3 + 1 + 3 + 4
 
 
 def test_a_single_flipped_byte_in_a_master_is_found(built: Ws) -> None:
@@ -129,3 +131,19 @@ def test_nothing_to_verify_in_an_empty_workspace(workspace: Ws) -> None:
     result = workspace.run("verify")
     assert result.exit_code == 0
     assert "Nothing to verify yet" in result.stderr
+
+
+def test_a_recording_copied_by_hand_is_checked_after_its_first_build(built: Ws) -> None:
+    """The README allows copying into recordings/ by hand: such a file is checked too."""
+    part = built.root / "recordings" / "2022-10-25-a" / "ZOOM0002.WAV"
+    sums = (built.root / "recordings" / "2022-10-25-a" / "SHA256SUMS").read_text()
+    assert sums.splitlines() == [
+        f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}"
+        for p in sorted(part.parent.glob("ZOOM*.WAV"))
+    ]
+    _flip_byte(part, offset=part.stat().st_size - 100)  # one bit of one sample
+    result = built.run("verify")
+    assert result.exit_code == 1
+    (line,) = result.stdout.splitlines()
+    assert line.startswith("recordings/2022-10-25-a/ZOOM0002.WAV: CHANGED (sha256 ")
+    assert "from the recordings SHA256SUMS)" in line

@@ -47,7 +47,7 @@ _MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 
 @dataclass(frozen=True)
 class Paths:
-    """Where everything of one workspace lives (DESIGN.md, "A workspace")."""
+    """Where everything of one workspace lives (docs/explanation/architecture.md, "A workspace")."""
 
     root: Path
 

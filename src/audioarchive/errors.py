@@ -1,4 +1,6 @@
-"""The exception hierarchy and the exit codes it maps to (DESIGN.md, "Exit codes").
+"""The exception hierarchy and the exit codes it maps to.
+
+The table of exit codes: docs/explanation/architecture.md, "Exit codes".
 
 Every error carries a one-line message naming the file, episode or key, and an
 optional hint. The CLI turns them into exit codes in one place

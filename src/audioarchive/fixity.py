@@ -6,16 +6,17 @@ what ``sha256sum -c`` reads (``cd archive && sha256sum -c manifest-sha256.txt``)
 
 :func:`verify_local` recomputes the checksum of every file the workspace knows one for:
 ``archive/`` against that manifest, the public media in ``feed/`` against the build
-records, and the recorder's files against each ``recordings/<id>/SHA256SUMS`` written
-by ``ingest``. It returns a typed :class:`VerifyReport`; other checks (remote storage,
-decoding) can add their :class:`FileCheck` rows to it.
+records, and the recorder's files against each ``recordings/<id>/SHA256SUMS`` (written by
+``ingest`` when it copies a file, and by the first build that uses a file copied by hand).
+It returns a typed :class:`VerifyReport`; other checks (remote storage, decoding) can add
+their :class:`FileCheck` rows to it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -23,7 +24,8 @@ from typing import Any, Literal
 from audioarchive.config import Paths, Settings
 from audioarchive.episode import load_record
 from audioarchive.errors import Problem
-from audioarchive.writing import TEMP_PREFIX
+from audioarchive.text import natural_key, sha256_file
+from audioarchive.writing import TEMP_PREFIX, write_atomic
 
 MANIFEST = "manifest-sha256.txt"
 RECORDING_SUMS = "SHA256SUMS"
@@ -113,6 +115,50 @@ def parse_manifest(text: str, label: str) -> tuple[dict[str, str], list[Problem]
             continue
         entries[path] = match.group(1).lower()
     return entries, problems
+
+
+# --- the recorder's files ----------------------------------------------------------------------
+
+
+def read_recording_sums(folder: Path) -> dict[str, str]:
+    """``{file name: sha256}`` of ``recordings/<id>/SHA256SUMS``; empty when absent."""
+    try:
+        text = (folder / RECORDING_SUMS).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    return parse_manifest(text, RECORDING_SUMS)[0]
+
+
+def write_recording_sums(folder: Path, sums: Mapping[str, str]) -> None:
+    """``SHA256SUMS`` in the recorder's natural order (``sha256sum -c SHA256SUMS`` reads it)."""
+    lines = [
+        f"{digest}  {name}\n"
+        for name, digest in sorted(sums.items(), key=lambda item: natural_key(item[0]))
+    ]
+    write_atomic(folder / RECORDING_SUMS, "".join(lines).encode("utf-8"))
+
+
+def record_recording_sums(parts: Iterable[Path]) -> list[Path]:
+    """Add the checksum of each part that its folder's ``SHA256SUMS`` does not list yet.
+
+    A recording copied into ``recordings/<id>/`` by hand gets its checksum the first time a
+    build uses it, as one that came through ``ingest`` got it when copied: from then on
+    ``verify`` checks it. A listed part is never re-hashed here (that is ``verify``'s job).
+    Returns the parts recorded now.
+    """
+    by_folder: dict[Path, list[Path]] = {}
+    for part in parts:
+        by_folder.setdefault(part.parent, []).append(part)
+    recorded: list[Path] = []
+    for folder, files in sorted(by_folder.items()):
+        sums = read_recording_sums(folder)
+        new = [f for f in files if f.name not in sums and f.is_file()]
+        for part in new:
+            sums[part.name] = sha256_file(part)
+        if new:
+            write_recording_sums(folder, sums)
+            recorded.extend(new)
+    return recorded
 
 
 def read_manifest(archive: Path) -> dict[str, str]:

@@ -20,15 +20,21 @@ from typing import Any
 from audioarchive.config import Settings
 from audioarchive.errors import AudioArchiveError, InputError, Problem
 from audioarchive.ffmpeg import AudioInfo, Tools, find_tools, probe
+from audioarchive.fixity import RECORDING_SUMS, read_recording_sums, write_recording_sums
 from audioarchive.recorder_clock import RecordingStart, container_clock, file_clock, recorder_clock
-from audioarchive.session import AUDIO_EXTENSIONS, EXAMPLE_SESSION_ID, read_yaml
+from audioarchive.session import (
+    AUDIO_EXTENSIONS,
+    EXAMPLE_SESSION_ID,
+    read_yaml,
+    suggest_session_id,
+)
 from audioarchive.session_file import update_session_file, write_session_file
 from audioarchive.text import SLUG, natural_key, sha256_file
-from audioarchive.writing import atomic_path, write_atomic
+from audioarchive.writing import atomic_path
 
 log = logging.getLogger(__name__)
 CHUNK = 4 << 20
-SUMS_FILE = "SHA256SUMS"
+SUMS_FILE = RECORDING_SUMS
 
 
 @dataclass(frozen=True)
@@ -52,9 +58,11 @@ def ingest_files(
     """Copy ``files`` into ``recordings/<session_id>/`` and record them in the session file."""
     paths = settings.paths
     if not SLUG.fullmatch(session_id):
+        suggestion = suggest_session_id(session_id)
         raise InputError(
             f'session id "{session_id}": expected an ASCII slug of lowercase letters, digits '
-            'and hyphens, e.g. "2023-03-16-nouvelle-rencontre"'
+            f"and hyphens, such as {suggestion}",
+            hint=f"audioarchive ingest {suggestion.strip(chr(34))} FILE...",
         )
     sources = _check_sources(files)
     folder = paths.recordings / session_id
@@ -62,7 +70,7 @@ def ingest_files(
     folder.mkdir(parents=True, exist_ok=True)
     copied: list[str] = []
     present: list[str] = []
-    sums = _read_sums(folder)
+    sums = read_recording_sums(folder)
     for index, (src, digest) in enumerate(plan):
         dest = folder / src.name
         if digest is not None:
@@ -72,7 +80,7 @@ def ingest_files(
         report = _part_progress(progress, src.name, index, len(plan))
         sums[src.name] = copy_verified(src, dest, report)
         copied.append(src.name)
-    _write_sums(folder, sums)
+    write_recording_sums(folder, sums)
     names = [src.name for src, _ in plan]
     session_file = paths.sessions / f"{session_id}.yaml"
     created = not session_file.exists()
@@ -159,25 +167,6 @@ def copy_verified(src: Path, dest: Path, progress: Callable[[float], None] | Non
                 hint="the card or the disk may be failing: copy again from the recorder",
             )
     return expected
-
-
-def _read_sums(folder: Path) -> dict[str, str]:
-    sums: dict[str, str] = {}
-    path = folder / SUMS_FILE
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            digest, _, name = line.partition("  ")
-            if len(digest) == 64 and name:
-                sums[name] = digest
-    return sums
-
-
-def _write_sums(folder: Path, sums: dict[str, str]) -> None:
-    lines = [
-        f"{digest}  {name}\n"
-        for name, digest in sorted(sums.items(), key=lambda i: natural_key(i[0]))
-    ]
-    write_atomic(folder / SUMS_FILE, "".join(lines).encode("utf-8"))
 
 
 def _create_session_file(

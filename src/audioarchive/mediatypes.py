@@ -30,7 +30,8 @@ MEDIA_TYPES: dict[str, str] = {
     ".webmanifest": "application/manifest+json",
 }
 DEFAULT_TYPE = "application/octet-stream"
-#: Media never change bytes under the same key (DESIGN.md "Identity"): cache them for a year.
+#: Media never change bytes under the same key (docs/explanation/architecture.md, "Settled
+#: decisions", Identity): cache them for a year.
 IMMUTABLE = "public, max-age=31536000, immutable"
 #: The feed, pages and JSON change: let caches check back often.
 SHORT = "public, max-age=300"

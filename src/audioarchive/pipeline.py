@@ -36,6 +36,7 @@ from audioarchive.episode import (
 from audioarchive.errors import AudioArchiveError, InputError, SessionError
 from audioarchive.feed import render_feed
 from audioarchive.ffmpeg import AudioInfo, Tools, find_damage, find_tools
+from audioarchive.fixity import record_recording_sums
 from audioarchive.locking import workspace_lock
 from audioarchive.mediatypes import media_type
 from audioarchive.privacy import host_names, public_publication, public_session
@@ -129,6 +130,7 @@ def build(
     with workspace_lock(paths.state, "build"):
         for folder in (paths.feed, paths.archive, paths.state):
             remove_temporaries(folder)
+        record_recording_sums(part for s in selected for part in s.recording)
         ctx = _Context(workspace, tools, force, progress or (lambda _e: None))
         results = [_build_episode(ctx, s, infos[s.id]) for s in selected]
         publication = collect_publication(workspace, ctx)

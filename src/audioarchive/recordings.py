@@ -171,7 +171,7 @@ def check_times(workspace: Workspace, session: Session, infos: list[AudioInfo]) 
             problems.append(
                 Problem(
                     label,
-                    f"chapters[{index}].start",
+                    f"{chapter.label(index + 1)}, start",
                     f"{format_time(chapter.start)} is past the end of the recording ({length})",
                 )
             )

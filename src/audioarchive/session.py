@@ -9,9 +9,10 @@ one.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,8 +23,8 @@ import yaml
 from audioarchive.categories import all_category_names
 from audioarchive.config import Paths, Settings, load_settings
 from audioarchive.errors import InputError, Problem, SessionError
-from audioarchive.text import SLUG, natural_sorted
-from audioarchive.validation import FieldReader, describe, did_you_mean
+from audioarchive.text import SLUG, natural_sorted, slugify
+from audioarchive.validation import FieldReader, describe, did_you_mean, format_time
 
 AUDIO_EXTENSIONS = frozenset(
     {
@@ -166,6 +167,12 @@ class Chapter:
     start: float  # seconds on the raw recording
     title: str
     url: str | None = None
+    line: int | None = field(default=None, compare=False)  # in the session file, for messages
+
+    def label(self, number: int) -> str:
+        """How messages name it: 'chapter 2 "Questions" (line 31)' (counted from 1)."""
+        where = f" (line {self.line})" if self.line else ""
+        return f"chapter {number} {describe(self.title)}{where}"
 
 
 @dataclass(frozen=True)
@@ -515,7 +522,8 @@ def _load_session(path: Path, settings: Settings, problems: list[Problem]) -> Se
     session_id = r.pattern(
         "id",
         SLUG,
-        'an ASCII slug of lowercase letters, digits and hyphens, e.g. "2022-10-25-non-recours"',
+        "an ASCII slug of lowercase letters, digits and hyphens, "
+        f"e.g. {suggest_session_id(r.raw('id'), path.stem)}",
         required=True,
     )
     if session_id and session_id != path.stem:
@@ -528,7 +536,7 @@ def _load_session(path: Path, settings: Settings, problems: list[Problem]) -> Se
         r.problem("date", "missing; expected the date and time of the recorded meeting")
     trim = _read_trim(r)
     redactions = _read_redactions(r)
-    chapters = _read_chapters(r)
+    chapters = _read_chapters(r, _item_lines(path, "chapters") if r.has("chapters") else [])
     episode_type = r.choice("episode_type", ("full", "trailer", "bonus")) or "full"
     session = Session(
         id=session_id or path.stem,
@@ -556,6 +564,17 @@ def _load_session(path: Path, settings: Settings, problems: list[Problem]) -> Se
         recording_declared=declared,
     )
     return session if len(problems) == count else None
+
+
+def suggest_session_id(value: object, fallback: str = "") -> str:
+    """A valid id made from an invalid one, quoted for a message ("Réunion 16 mars" →
+    "reunion-16-mars"); the usual example when nothing usable is left."""
+    for text in (value, fallback):
+        if isinstance(text, str | int) and not isinstance(text, bool):
+            slug = slugify(str(text))
+            if SLUG.fullmatch(slug):
+                return f'"{slug}"'
+    return '"2022-10-25-non-recours"'
 
 
 def list_audio_files(folder: Path) -> list[Path]:
@@ -611,13 +630,31 @@ def _read_recording(r: FieldReader, folder: Path) -> tuple[tuple[Path, ...], boo
         if not part.is_file():
             r.problem(
                 f"recording[{index}]",
-                f'"{name}" is not in recordings/{folder.name}/; expected an existing audio file',
+                f'"{name}" is not in recordings/{folder.name}/; expected an existing audio file'
+                + _closest_file(name, folder),
             )
             continue
         parts.append(part)
     if len(set(names)) != len(names):
         r.problem("recording", "lists the same file twice; expected each part once")
     return tuple(parts), True
+
+
+def _closest_file(name: str, folder: Path) -> str:
+    """ "; did you mean ..." for a part's name: the same name in another case first (file names
+    are case-sensitive), else a close one; else what the folder holds."""
+    present = [p.name for p in list_audio_files(folder)]
+    same = [p for p in present if p.casefold() == name.casefold()]
+    if same:
+        return f'; did you mean "{same[0]}"? (file names are case-sensitive)'
+    by_fold = {p.casefold(): p for p in present}
+    close = difflib.get_close_matches(name.casefold(), list(by_fold), n=1, cutoff=0.6)
+    if close:
+        return f'; did you mean "{by_fold[close[0]]}"?'
+    if present:
+        shown = ", ".join(present[:6]) + (", ..." if len(present) > 6 else "")
+        return f" (recordings/{folder.name}/ holds {shown})"
+    return ""
 
 
 def _read_trim(r: FieldReader) -> Trim:
@@ -652,9 +689,9 @@ def _read_redactions(r: FieldReader) -> tuple[Redaction, ...]:
     return tuple(out)
 
 
-def _read_chapters(r: FieldReader) -> tuple[Chapter, ...]:
+def _read_chapters(r: FieldReader, lines: list[int]) -> tuple[Chapter, ...]:
     out: list[Chapter] = []
-    for item in r.mappings("chapters"):
+    for index, item in enumerate(r.mappings("chapters", label=_chapter_label(lines))):
         item.check_keys(CHAPTER_KEYS)
         start = item.time("start", required=True)
         title = item.text("title", required=True, max_len=255)
@@ -664,12 +701,39 @@ def _read_chapters(r: FieldReader) -> tuple[Chapter, ...]:
         if out and start <= out[-1].start:
             item.problem(
                 "start",
-                f"found {describe(item.raw('start'))}; "
-                "expected a time after the previous chapter's",
+                f"found {describe(item.raw('start'))}; expected a time after the previous "
+                f"chapter's ({out[-1].label(len(out))} starts at {format_time(out[-1].start)})",
             )
             continue
-        out.append(Chapter(start, title, url))
+        line = lines[index] if index < len(lines) else None
+        out.append(Chapter(start, title, url, line))
     return tuple(out)
+
+
+def _chapter_label(lines: list[int]) -> Callable[[int, Mapping[str, Any]], str]:
+    """'chapter 2 "Questions" (line 31), ': chapters named as the person wrote them."""
+
+    def label(index: int, item: Mapping[str, Any]) -> str:
+        title = item.get("title")
+        shown = f" {describe(title)}" if isinstance(title, str) and title.strip() else ""
+        where = f" (line {lines[index]})" if index < len(lines) else ""
+        return f"chapter {index + 1}{shown}{where}, "
+
+    return label
+
+
+def _item_lines(path: Path, key: str) -> list[int]:
+    """The line (from 1) of each item of the top-level list ``key`` in a YAML file."""
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key_node, value in root.value:
+        if getattr(key_node, "value", None) == key and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return []
 
 
 def _read_venue(r: FieldReader) -> Venue | None:
@@ -727,8 +791,8 @@ def _check_collection(sessions: list[Session], settings: Settings, problems: lis
         ids.setdefault(session.id, session)
     seen: dict[tuple[int | None, int], Session] = {}
     for session in sessions:
-        if session.episode is None:
-            continue
+        if session.episode is None or session.id == EXAMPLE_SESSION_ID:
+            continue  # the example is never published: its number (older templates) is free
         key = (session.season, session.episode)
         if key in seen:
             problems.append(

@@ -19,6 +19,7 @@ person wrote it too.
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -121,7 +122,7 @@ def to_yaml_value(key: str, value: Any) -> Any:
         # ruamel writes the timestamp as it read it: ISO 8601 with its "T", unquoted
         return _yaml().load(value.isoformat())
     if isinstance(value, str):
-        if "\n" in value.strip("\n"):
+        if "\n" in value.strip("\n") and _fits_a_block(value):
             return LiteralScalarString(value.strip("\n") + "\n")
         if key in PLAIN_KEYS:
             return PlainScalarString(value)
@@ -136,6 +137,22 @@ def to_yaml_value(key: str, value: Any) -> Any:
             items.fa.set_flow_style()
         return items
     return value
+
+
+def _fits_a_block(text: str) -> bool:
+    """Whether a literal block (``|``) carries ``text`` unchanged: no character that YAML reads
+    as a line break (NEL, U+2028, U+2029) or cannot hold unescaped (controls, surrogates, BOM),
+    and no space or tab at its start or end (the block's indentation and chomping would
+    change them).
+    Otherwise the text is double-quoted, where every character can be escaped."""
+    if any(
+        (unicodedata.category(c) in ("Cc", "Cs") and c not in "\n\t")
+        or c in "\x85\u2028\u2029\ufeff\ufffe\uffff"
+        for c in text
+    ):
+        return False
+    body = text.strip("\n")
+    return not body.startswith((" ", "\t")) and not body.endswith((" ", "\t"))
 
 
 def _position(document: CommentedMap, key: str) -> int:

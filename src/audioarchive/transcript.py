@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,7 +159,7 @@ def withheld_names(session: Session, public: Iterable[str] = ()) -> tuple[str, .
     ``publish_name: false``, and each word of it (3 letters or more) that is not
     also part of a publishable name (the first name alone must not leak either).
     Longest first, for :func:`withhold`."""
-    hidden = [s.name for s in session.speakers if not s.publish_name]
+    hidden = [unicodedata.normalize("NFC", s.name) for s in session.speakers if not s.publish_name]
     if not hidden:
         return ()
     shown = [s.name for s in session.public_speakers] + list(public)
@@ -170,9 +171,15 @@ def withheld_names(session: Session, public: Iterable[str] = ()) -> tuple[str, .
 
 
 def withhold(text: str, names: Sequence[str]) -> str:
-    """``text`` with every whole-word occurrence of ``names`` replaced by ``[…]``."""
+    """``text`` with every whole-word occurrence of ``names`` replaced by ``[…]``.
+
+    A name typed decomposed ("i" + U+0308 for "ï", as macOS files often hold it) is found
+    too: the text is compared, and returned, in Unicode's composed form (NFC), which reads
+    the same."""
     if not names or not text:
         return text
+    text = unicodedata.normalize("NFC", text)
+    names = [unicodedata.normalize("NFC", name) for name in names]
     alternatives = "|".join(re.escape(name) for name in names)
     return re.sub(rf"(?<!\w)(?:{alternatives})(?!\w)", ANONYMOUS, text, flags=re.IGNORECASE)
 

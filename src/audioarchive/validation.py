@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -348,8 +348,13 @@ class FieldReader:
             return None
         return FieldReader(self.problems, self.file, value, f"{self.field(key)}.")
 
-    def mappings(self, key: str) -> Iterator[FieldReader]:
-        """Each mapping of a list; other items are reported."""
+    def mappings(
+        self, key: str, *, label: Callable[[int, Mapping[str, Any]], str] | None = None
+    ) -> Iterator[FieldReader]:
+        """Each mapping of a list; other items are reported.
+
+        ``label(index, item)`` names an item in messages (default: ``key[index].``).
+        """
         value = self.data.get(key)
         if value is None:
             return
@@ -360,7 +365,8 @@ class FieldReader:
             if not isinstance(item, Mapping):
                 self.problem(f"{key}[{index}]", f"found {describe(item)}; expected a mapping")
                 continue
-            yield FieldReader(self.problems, self.file, item, f"{self.field(key)}[{index}].")
+            prefix = label(index, item) if label else f"{self.field(key)}[{index}]."
+            yield FieldReader(self.problems, self.file, item, prefix)
 
 
 def _range_text(kind: str, minimum: float | None, maximum: float | None) -> str:

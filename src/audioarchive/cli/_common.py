@@ -61,7 +61,10 @@ class CommandError(click.ClickException):
 
 
 def handle_errors(func: F) -> F:
-    """Map library errors to exit codes (DESIGN.md); tracebacks only with ``-v``."""
+    """Map library errors to exit codes; tracebacks only with ``-v``.
+
+    The table: docs/explanation/architecture.md, "Exit codes".
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

@@ -31,7 +31,8 @@ def verify_command(app: App, remote: bool, deep: bool, as_json: bool) -> None:
 
     By default, checks local files: archive/ against archive/manifest-sha256.txt,
     the media in feed/ against the build records, and the recorder's files
-    against recordings/<id>/SHA256SUMS; files in archive/ that the manifest does
+    against recordings/<id>/SHA256SUMS (ingest writes it; the first build that
+    uses a file copied by hand adds it); files in archive/ that the manifest does
     not list are reported as untracked (a warning). With --remote, checks the
     objects in storage against the publish manifest instead (--deep re-hashes
     them). Prints one line per file that differs or is missing. Exit 1 when any

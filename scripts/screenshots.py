@@ -5,7 +5,8 @@ Usage: python scripts/screenshots.py [WORKSPACE] [--out DIR] [--episode ID]
 
 Serves the workspace's built ``feed/`` on 127.0.0.1 (audioarchive.server),
 opens the index and one episode page (the newest with a transcript, or
-``--episode``) and writes full-page PNGs into ``DIR`` (default:
+``--episode``), then the studio's pages (sessions, that episode's form and
+timeline), and writes full-page PNGs into ``DIR`` (default:
 ``WORKSPACE/screenshots/``, never committed). Build first (``make demo``).
 
 Chromium is Debian's (``/usr/bin/chromium``), driven by Playwright with
@@ -16,6 +17,7 @@ Chromium off the network. The browser tests import :func:`launch` from here.
 from __future__ import annotations
 
 import argparse
+import secrets
 import shutil
 import sys
 import tempfile
@@ -24,11 +26,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, Playwright, sync_playwright
+from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
 
 from audioarchive.episode import load_record
 from audioarchive.server import ServeConfig, serve_in_thread
 from audioarchive.session import load_workspace
+from audioarchive.studio.server import StudioServer, StudioThread, free_port
 
 CHROMIUM_FLAGS = (
     "--headless",
@@ -120,6 +123,8 @@ def take(root: Path, out: Path, episode: str) -> list[Path]:
     written: list[Path] = []
     base_url = load_workspace(root).settings.site.base_url
     server, thread = serve_in_thread(ServeConfig(root=feed, base_url=base_url))
+    studio = StudioServer(root=root, port=free_port(), token=secrets.token_urlsafe(16))
+    studio_thread = StudioThread(studio).start()
     host, port = server.server_address[:2]
     origin = f"http://{host!s}:{port}"
     try:
@@ -136,10 +141,34 @@ def take(root: Path, out: Path, episode: str) -> list[Path]:
                         target = out / f"{name}-{viewport.name}.png"
                         page.screenshot(path=str(target), full_page=True)
                         written.append(target)
+                    written += take_studio(page, studio, episode, out, viewport)
     finally:
+        studio_thread.stop()
         server.shutdown()
         server.server_close()
         thread.join()
+    return written
+
+
+def take_studio(
+    page: Page, studio: StudioServer, episode: str, out: Path, viewport: Viewport
+) -> list[Path]:
+    """The studio's pages: the sessions, one session's form, its timeline."""
+    origin = f"http://{studio.host}:{studio.port}"
+    page.goto(studio.url, wait_until="load")
+    written = []
+    for name, path in (
+        ("studio-sessions", "/"),
+        ("studio-session", f"/sessions/{episode}"),
+        ("studio-timeline", f"/sessions/{episode}/timeline"),
+    ):
+        page.goto(origin + path, wait_until="load")
+        if name == "studio-timeline":
+            page.wait_for_selector("#timeline[data-ready='1']", timeout=120_000)
+            page.wait_for_timeout(500)  # the waveform draws after the data
+        target = out / f"{name}-{viewport.name}.png"
+        page.screenshot(path=str(target), full_page=True)
+        written.append(target)
     return written
 
 

@@ -338,6 +338,14 @@ def load_workspace(root: Path, settings: Settings | None = None) -> Workspace:
     return Workspace(settings, show, kept, example)
 
 
+def check_session_file(path: Path, settings: Settings) -> list[Problem]:
+    """Every problem of one session file as :func:`load_workspace` finds them (not those that
+    span files, such as duplicate episode numbers)."""
+    problems: list[Problem] = []
+    _load_session(path, settings, problems)
+    return problems
+
+
 def _session_order(session: Session) -> tuple[int, float, str]:
     if session.date is None:
         return (1, 0.0, session.id)

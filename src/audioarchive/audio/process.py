@@ -407,17 +407,21 @@ def _refuse_silent_range(
 
 
 def _trim(job: AudioJob, speech: Speech) -> TrimReport:
-    total = job.source_duration
+    return resolve_trim(job.session_id, job.trim, speech, job.source_duration)
+
+
+def resolve_trim(session_id: str, wanted: Trim, speech: Speech, total: float) -> TrimReport:
+    """The kept range: the session's trim, its missing sides found from the speech."""
     bounds = find_speech(speech)
-    if not job.trim.enabled:
+    if not wanted.enabled:
         return TrimReport(0.0, total, total, (), bounds)
     auto_start, auto_end = auto_trim(speech, total)
     automatic = []
-    start = job.trim.start
+    start = wanted.start
     if start is None:
         start = auto_start
         automatic.append("start")
-    end = job.trim.end
+    end = wanted.end
     if end is None:
         end = auto_end if auto_end > start + STEP else total
         automatic.append("end")
@@ -426,7 +430,7 @@ def _trim(job: AudioJob, speech: Speech) -> TrimReport:
         start = 0.0
     if start >= end:
         raise AudioInputError(
-            f"{job.session_id}: trim start {start:.1f} s is at or past its end {end:.1f} s "
+            f"{session_id}: trim start {start:.1f} s is at or past its end {end:.1f} s "
             f"(recording: {total:.1f} s); expected start < end"
         )
     return TrimReport(start, end, total, tuple(automatic), bounds)

@@ -21,6 +21,8 @@ from audioarchive.cli.ingest import ingest_command
 from audioarchive.cli.init import init_command
 from audioarchive.cli.serve import serve_command
 from audioarchive.cli.stats import stats_command
+from audioarchive.cli.studio import studio_command
+from audioarchive.cli.times import times_command
 from audioarchive.cli.validate import validate_command
 from audioarchive.cli.verify import verify_command
 
@@ -72,6 +74,8 @@ for command in (
     verify_command,
     stats_command,
     bag_command,
+    times_command,
+    studio_command,
 ):
     cli.add_command(command)
 

@@ -267,7 +267,7 @@ def _add_item(
     entry.link(href=ascii_url(publication.url(episode.page_path)))
     entry.description(text)
     entry.content(rich, type="CDATA")
-    entry.guid(session.id, permalink=False)
+    entry.guid(session.feed_guid, permalink=False)
     if session.date:
         entry.pubDate(session.date)
     media = episode.enclosure

@@ -88,6 +88,7 @@ SHOW_KEYS = (
 )
 SESSION_KEYS = (
     "id",
+    "guid",
     "title",
     "date",
     "season",
@@ -226,6 +227,12 @@ class Session:
     explicit: bool | None = None
     artwork: Path | None = None
     recording_declared: bool = False  # the file lists its parts (else: every audio file)
+    guid: str | None = None  # the item's guid in an imported feed (default: the id)
+
+    @property
+    def feed_guid(self) -> str:
+        """The feed item's ``guid``: the imported one, else the session id."""
+        return self.guid or self.id
 
     @property
     def recorded(self) -> bool:
@@ -507,6 +514,7 @@ def _load_session(path: Path, settings: Settings, problems: list[Problem]) -> Se
             r, "artwork", settings.paths.metadata, kinds=(".jpg", ".jpeg", ".png")
         ),
         recording_declared=declared,
+        guid=r.text("guid", max_len=1000),
     )
     return session if len(problems) == count else None
 

@@ -80,7 +80,7 @@ def check_outputs(workspace: Workspace) -> list[Problem]:
                 Problem(paths.rel(session.source), "", "not built yet; run 'audioarchive build'")
             )
             continue
-        built.append(session.id)
+        built.append(session.feed_guid)
         for media in record.media:
             path = paths.feed / media.path
             label = paths.rel(path)

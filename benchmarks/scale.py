@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""Benchmark: every command on a workspace of 50 and of 500 sessions (ten years of meetings).
+
+Usage: .venv/bin/python benchmarks/scale.py [--sessions 50,500] [--seconds 2]
+
+For each size, makes a workspace of N meetings (one short recording each, with a
+description, speakers, topics and chapters), starts SeaweedFS on loopback (``weed``,
+from the ``test`` extra) and runs the commands a user runs, each in its own process
+through ``measure.py`` (wall time, peak RSS of its largest process): the first build,
+a build with nothing changed, a build after one title changed, ``validate``, ``list``,
+``search``, a publish with nothing changed and one after a title changed (with the
+number of S3 requests from ``publish --json``). Prints a table with the growth from
+the smallest to the largest size (10x sessions: linear is 10x), and writes it to
+bench-results/scale.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.helpers import make_tone, new_workspace  # noqa: E402
+from tests.storage.seaweed import (  # noqa: E402
+    ACCESS_KEY,
+    PUBLIC_BUCKET,
+    SECRET_KEY,
+    S3Server,
+    run_seaweedfs,
+)
+
+MEASURE = [sys.executable, str(ROOT / "benchmarks" / "measure.py")]
+AUDIOARCHIVE = [sys.executable, "-m", "audioarchive", "-q"]
+TOPICS = ("budget", "voirie", "écoles", "logement", "culture", "sport", "propreté", "mobilités")
+STEPS = (
+    ("first build", "build"),
+    ("build, nothing changed", "build"),
+    ("build, one title changed", "build"),
+    ("validate", "validate"),
+    ("list", "list"),
+    ("search", "search"),
+    ("publish, nothing changed", "publish"),
+    ("publish, one title changed", "publish"),
+)
+TARGETS = {
+    "build, nothing changed": 3.0,
+    "build, one title changed": 5.0,
+    "list": 1.0,
+    "search": 1.0,
+    "publish, nothing changed": 3.0,
+}
+MEMORY_TARGET_MB = 300
+
+
+@dataclass
+class Step:
+    seconds: float
+    rss_mb: float
+    requests: int | None = None
+
+
+@dataclass
+class Run:
+    sessions: int
+    steps: dict[str, Step] = field(default_factory=dict)
+
+
+def make_workspace(root: Path, sessions: int, seconds: float, server: S3Server) -> None:
+    ws = new_workspace(root)
+    (root / "audioarchive.toml").write_text(
+        f'[site]\nbase_url = "{server.public_url("scale")}"\n\n'
+        f'[storage]\nurl = "s3://{PUBLIC_BUCKET}/scale"\n'
+        f'endpoint_url = "{server.endpoint}"\nprovider = "seaweedfs"\n'
+    )
+    tone = make_tone(root / "tone.wav", seconds=seconds, rate=44100, channels=1)
+    for number in range(sessions):
+        year, week = 2015 + number // 50, number % 50
+        session = f"{year}-{1 + week // 5:02d}-{1 + (week % 5) * 6:02d}-seance-{number:03d}"
+        folder = root / "recordings" / session
+        folder.mkdir(parents=True)
+        shutil.copyfile(tone, folder / "ZOOM0001.WAV")
+        topic = TOPICS[number % len(TOPICS)]
+        ws.write_session(
+            session,
+            title=f"Séance {number + 1} : {topic}",
+            date=f"{session[:10]}T19:00:00+01:00",
+            season=year - 2014,
+            episode=week + 1,
+            description=f"Le conseil débat de **{topic}** et de la séance {number + 1}.",
+            speakers=[
+                {"name": "Claire Martin", "role": "moderator"},
+                {"name": f"Invité {number}", "affiliation": "association"},
+            ],
+            topics=[topic, "conseil"],
+            chapters=[{"start": 0, "title": "Ouverture"}, {"start": 1, "title": topic}],
+        )
+    (root / "tone.wav").unlink()
+
+
+def measure(label: str, root: Path, args: list[str], work: Path) -> Step:
+    stats = work / "stats.json"
+    out = work / "out.txt"
+    with out.open("wb") as stdout:
+        code = subprocess.run(
+            [*MEASURE, str(stats), "--", *AUDIOARCHIVE, "-w", str(root), *args],
+            check=False,
+            stdout=stdout,
+        ).returncode
+    if code != 0:
+        raise SystemExit(f"{label}: exit {code}\n{out.read_text()[-2000:]}")
+    data = json.loads(stats.read_text())
+    requests = None
+    if args[0] == "publish":
+        requests = json.loads(out.read_text())["upload"]["requests"]
+    return Step(data["wall"], data["max_rss_kb"] / 1024, requests)
+
+
+def change_title(root: Path, number: int) -> None:
+    session = sorted((root / "metadata" / "sessions").glob("*.yaml"))[number]
+    text = session.read_text(encoding="utf-8")
+    session.write_text(text.replace("title: Séance", "title: Renamed séance", 1), encoding="utf-8")
+
+
+def run_size(sessions: int, seconds: float, work: Path) -> Run:
+    run = Run(sessions)
+    root = work / f"ws-{sessions}"
+    with run_seaweedfs(work / f"seaweedfs-{sessions}") as server:
+        print(f"{sessions} sessions: making the workspace...", file=sys.stderr)
+        make_workspace(root, sessions, seconds, server)
+        for label, command in STEPS:
+            if label == "build, one title changed":
+                change_title(root, sessions // 2)
+            if label == "publish, nothing changed":  # the first upload is not measured
+                measure("first publish", root, ["publish", "--json"], work)
+            if label == "publish, one title changed":
+                change_title(root, sessions // 3)
+            args = {
+                "list": ["list"],
+                "search": ["search", "budget"],
+                "publish": ["publish", "--json"],
+            }.get(command, [command])
+            print(f"{sessions} sessions: {label}...", file=sys.stderr)
+            run.steps[label] = measure(label, root, args, work)
+    return run
+
+
+def table(runs: list[Run]) -> str:
+    small, large = runs[0], runs[-1]
+    head = "| step | " + " | ".join(f"{r.sessions} sessions" for r in runs)
+    head += f" | growth ×{large.sessions // small.sessions} sessions | target at {large.sessions} |"
+    lines = [head, "|---" * (len(runs) + 3) + "|"]
+    for label, _ in STEPS:
+        cells = []
+        for run in runs:
+            step = run.steps[label]
+            requests = f", {step.requests} req" if step.requests is not None else ""
+            cells.append(f"{step.seconds:.2f} s, {step.rss_mb:.0f} MB{requests}")
+        growth = large.steps[label].seconds / max(small.steps[label].seconds, 1e-3)
+        target = f"< {TARGETS[label]:.0f} s" if label in TARGETS else ""
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | ×{growth:.1f} | {target} |")
+    peak = max(s.rss_mb for s in large.steps.values())
+    lines.append("")
+    lines.append(
+        f"Peak memory at {large.sessions} sessions: {peak:.0f} MB (target < {MEMORY_TARGET_MB} MB)."
+    )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sessions", default="50,500", help="sizes, comma-separated")
+    parser.add_argument("--seconds", type=float, default=2.0, help="audio per session")
+    args = parser.parse_args()
+    sizes = sorted(int(n) for n in args.sessions.split(","))
+    for name in [n for n in os.environ if n.startswith("AWS_")]:
+        del os.environ[name]
+    os.environ.update(
+        AWS_ACCESS_KEY_ID=ACCESS_KEY,
+        AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+        runs = [run_size(n, args.seconds, Path(tmp)) for n in sizes]
+    text = table(runs)
+    out = ROOT / "bench-results" / "scale.md"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(text + "\n", encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

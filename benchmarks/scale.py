@@ -120,7 +120,7 @@ def measure(label: str, root: Path, args: list[str], work: Path) -> Step:
     data = json.loads(stats.read_text())
     requests = None
     if args[0] == "publish":
-        requests = json.loads(out.read_text())["upload"]["requests"]
+        requests = json.loads(out.read_text())["storage"]["requests"]
     return Step(data["wall"], data["max_rss_kb"] / 1024, requests)
 
 

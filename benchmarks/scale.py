@@ -17,6 +17,7 @@ bench-results/scale.md.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import shutil
@@ -72,6 +73,21 @@ class Step:
 class Run:
     sessions: int
     steps: dict[str, Step] = field(default_factory=dict)
+    feed_bytes: int = 0
+
+
+def check_feed(root: Path, sessions: int) -> int:
+    """Both clients read every item of the feed; its size in bytes."""
+    import feedparser  # noqa: PLC0415 (test extra)
+    import podcastparser  # noqa: PLC0415
+
+    data = (root / "feed" / "feed.xml").read_bytes()
+    read_fp = len([e for e in feedparser.parse(data).entries if e.get("enclosures")])
+    parsed = podcastparser.parse("https://example.invalid/feed.xml", io.BytesIO(data))
+    read_pp = len(parsed["episodes"])
+    if read_fp != sessions or read_pp != sessions:
+        raise SystemExit(f"feed of {sessions}: feedparser read {read_fp}, podcastparser {read_pp}")
+    return len(data)
 
 
 def make_workspace(root: Path, sessions: int, seconds: float, server: S3Server) -> None:
@@ -150,13 +166,16 @@ def run_size(sessions: int, seconds: float, work: Path) -> Run:
             }.get(command, [command])
             print(f"{sessions} sessions: {label}...", file=sys.stderr)
             run.steps[label] = measure(label, root, args, work)
+            if label == "first build":
+                run.feed_bytes = check_feed(root, sessions)
     return run
 
 
 def table(runs: list[Run]) -> str:
     small, large = runs[0], runs[-1]
     head = "| step | " + " | ".join(f"{r.sessions} sessions" for r in runs)
-    head += f" | growth ×{large.sessions // small.sessions} sessions | target at {large.sessions} |"
+    factor = large.sessions // small.sessions
+    head += f" | growth, x{factor} sessions | target at {large.sessions} |"
     lines = [head, "|---" * (len(runs) + 3) + "|"]
     for label, _ in STEPS:
         cells = []
@@ -166,9 +185,14 @@ def table(runs: list[Run]) -> str:
             cells.append(f"{step.seconds:.2f} s, {step.rss_mb:.0f} MB{requests}")
         growth = large.steps[label].seconds / max(small.steps[label].seconds, 1e-3)
         target = f"< {TARGETS[label]:.0f} s" if label in TARGETS else ""
-        lines.append(f"| {label} | " + " | ".join(cells) + f" | ×{growth:.1f} | {target} |")
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | x{growth:.1f} | {target} |")
     peak = max(s.rss_mb for s in large.steps.values())
     lines.append("")
+    lines.append(
+        "feed.xml: "
+        + ", ".join(f"{r.feed_bytes / 1e6:.2f} MB at {r.sessions} sessions" for r in runs)
+        + " (every item read by feedparser and podcastparser)."
+    )
     lines.append(
         f"Peak memory at {large.sessions} sessions: {peak:.0f} MB (target < {MEMORY_TARGET_MB} MB)."
     )

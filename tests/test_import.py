@@ -105,7 +105,11 @@ def episodes_of(feed: bytes) -> tuple[list[tuple[str, str]], list[tuple[str, str
     fp = feedparser.parse(feed)
     pp = podcastparser.parse("http://example.invalid/feed.xml", io.BytesIO(feed))
     return (
-        sorted((e.get("id") or e.enclosures[0].href, e.title) for e in fp.entries if e.get("enclosures")),
+        sorted(
+            (e.get("id") or e.enclosures[0].href, e.title)
+            for e in fp.entries
+            if e.get("enclosures")
+        ),
         sorted((e["guid"], e["title"]) for e in pp["episodes"] if e["enclosures"]),
     )
 
@@ -141,7 +145,8 @@ def test_castopod_feed_imports_and_builds_keeping_every_guid(
     assert march["date"] == "2023-03-16T18:00:00+00:00"
     assert (march["season"], march["episode"]) == (1, 1)
     assert march["description"] == (
-        "Le budget participatif : *bilan* et propositions.\n\n- Les projets retenus\n- Le calendrier"
+        "Le budget participatif : *bilan* et propositions.\n\n"
+        "- Les projets retenus\n- Le calendrier"
     )
     assert march["venue"] == {"name": "Maison des associations", "geo": "48.8697,2.3731"}
     assert march["speakers"] == [{"name": "Paul Durand", "role": "guest"}]  # the host is the show's
@@ -164,6 +169,17 @@ def test_castopod_feed_imports_and_builds_keeping_every_guid(
     assert feedparser.parse(ours).feed["podcast_guid"] == CASTOPOD_GUID
     assert run_cli(["-w", str(root), "validate"]).exit_code == 0
 
+    # a feed limited to the newest episode; the pages keep both
+    config = root / "audioarchive.toml"
+    config.write_text(config.read_text().replace("[site]\n", "[site]\nfeed_items = 1\n"))
+    assert run_cli(["-w", str(root), "build"]).exit_code == 0
+    limited = feedparser.parse((root / "feed" / "feed.xml").read_bytes())
+    assert [e.id for e in limited.entries] == [CASTOPOD_ITEMS[1]]
+    index = (root / "feed" / "index.html").read_text()
+    assert "Séance de mars" in index
+    assert "Séance d&#39;avril" in index
+    assert run_cli(["-w", str(root), "validate"]).exit_code == 0
+
     # a second import adds only the new item
     host.files["/@conseil/feed.xml"] = castopod(
         host.base, [len(e) for e in episodes], extra_item=True
@@ -182,7 +198,7 @@ def test_commercial_feed_redirects_missing_lengths_and_dates(
     root = tmp_path / "ws"
     result = run_cli(["import", url, "--into", str(root)])
     assert result.exit_code == 0, result.output
-    assert "category \"Talk Radio\" is not in Apple's list" in result.stderr
+    assert 'category "Talk Radio" is not in Apple\'s list' in result.stderr
     show = load(root / "metadata" / "podcast.yaml")
     assert show["categories"] == ["Government", "Society & Culture > Documentary"]
     assert show["language"] == "en-us"
@@ -223,9 +239,11 @@ def test_commercial_feed_redirects_missing_lengths_and_dates(
             "found <feed>, not an RSS 2.0 feed",
         ),
         (
-            b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
-            b"<rss><channel><title>&e;</title></channel></rss>",
-            "not a well-formed XML feed",
+            (
+                b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+                b"<rss><channel><title>&e;</title></channel></rss>"
+            ),
+            "declares XML entities",
         ),
     ],
     ids=["html", "atom", "external-entity"],
@@ -252,7 +270,7 @@ def test_an_enclosure_404_leaves_the_workspace_as_it_was(
     assert result.exit_code == 2
     assert (
         f"Error: {host.url('/audio/@conseil/seance-d-avril.mp3')}: the enclosure of "
-        "\"Séance d'avril\" answered HTTP 404 (Not Found)" in result.stderr
+        '"Séance d\'avril" answered HTTP 404 (Not Found)' in result.stderr
     )
     after = {k: v for k, v in tree(root).items() if not k.startswith(".audioarchive/import/")}
     assert after == before  # the first enclosure waits in .audioarchive/import/ for the next run
@@ -303,7 +321,7 @@ def test_dates_as_hosts_write_them(text: str, iso: str) -> None:
 
 def test_html_notes_become_markdown() -> None:
     html = (
-        '<h2>Agenda</h2><ol><li>One <b>bold</b></li><li>Two</li></ol>'
+        "<h2>Agenda</h2><ol><li>One <b>bold</b></li><li>Two</li></ol>"
         '<p>See <a href="javascript:alert(1)">this</a> and <a href="https://x.org/a_b">that</a>'
         "<script>alert(2)</script></p>"
     )

@@ -29,7 +29,17 @@ def mp3_at(path: Path, lufs: float, tmp: Path) -> Path:
     wav = make_tone(tmp / f"{path.stem}.wav", seconds=4, rate=44100, channels=1)
     gain = lufs - measure_loudness(tools, wav).integrated
     path.parent.mkdir(parents=True, exist_ok=True)
-    ffmpeg("-i", str(wav), "-af", f"volume={gain:.2f}dB", "-c:a", "libmp3lame", "-b:a", "96k", str(path))
+    ffmpeg(
+        "-i",
+        str(wav),
+        "-af",
+        f"volume={gain:.2f}dB",
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        "96k",
+        str(path),
+    )
     return path
 
 
@@ -43,9 +53,7 @@ def test_mp3_at_target_is_passed_through_and_a_quiet_one_levelled(tmp_path: Path
     assert result.exit_code == 0, result.output
 
     tools = find_tools(ToolSettings())
-    published = {
-        p.parent.name: p for p in (ws.root / "feed" / "episodes").glob("*/*.mp3")
-    }
+    published = {p.parent.name: p for p in (ws.root / "feed" / "episodes").glob("*/*.mp3")}
     assert frames_md5(published["2023-03-16-ok"]) == frames_md5(at_target)
     record = json.loads((ws.root / ".audioarchive/state/2023-03-16-ok.json").read_text())
     assert record["loudness"]["renders"] == 0

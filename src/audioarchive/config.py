@@ -95,6 +95,7 @@ class SiteSettings:
     base_url: str = DEFAULT_BASE_URL
     new_feed_url: str | None = None
     podcast_guid: str | None = None  # default: derived from the feed URL (feed_podcast2)
+    feed_items: int | None = None  # the newest N episodes in feed.xml (default: all)
 
     def url(self, relpath: str) -> str:
         """The public URL of a path inside ``feed/``."""
@@ -157,7 +158,7 @@ class Settings:
 
 
 SECTIONS: dict[str, tuple[str, ...]] = {
-    "site": ("base_url", "new_feed_url", "podcast_guid"),
+    "site": ("base_url", "new_feed_url", "podcast_guid", "feed_items"),
     "audio": (
         "target_lufs",
         "true_peak",
@@ -286,6 +287,7 @@ def _read_site(reader: FieldReader | None) -> SiteSettings:
         base_url=base_url.rstrip("/"),
         new_feed_url=reader.url("new_feed_url"),
         podcast_guid=guid.lower() if guid else None,
+        feed_items=reader.integer("feed_items", minimum=1),
     )
 
 

@@ -195,6 +195,8 @@ def _build_feed(publication: Publication, files: dict[str, bytes]) -> bytes:
     try:
         fg = _channel(publication)
         episodes = sorted(publication.episodes, key=_order)
+        if publication.site.feed_items:  # the newest only; the pages keep every episode
+            episodes = episodes[-publication.site.feed_items :]
         for episode in episodes:
             _add_item(fg, publication, episode, files)
         dates = [e.session.date for e in episodes if e.session.date is not None]

@@ -99,8 +99,10 @@ def check_outputs(workspace: Workspace) -> list[Problem]:
                 Problem(f"{feed_label}/feed.xml", "", "missing; run 'audioarchive build'")
             )
         return problems
+    limit = workspace.settings.site.feed_items
+    expect = built[-limit:] if limit else built
     problems.extend(
-        check_feed(paths.feed, workspace.settings.site.base_url, label=feed_label, expect=built)
+        check_feed(paths.feed, workspace.settings.site.base_url, label=feed_label, expect=expect)
     )
     return problems
 

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from audioarchive.audio.assemble import master_args, master_format
 from audioarchive.audio.report import LoudnessReport, TrimReport
 from audioarchive.ffmpeg import Tools, measure_loudness, run_ffmpeg
 from audioarchive.timeline import Timeline
 from audioarchive.writing import atomic_path
-
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from audioarchive.audio.process import AudioJob, AudioResult

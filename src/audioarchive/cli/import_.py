@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from audioarchive.cli._common import App, handle_errors, json_option, echo_json, pass_app
+from audioarchive.cli._common import App, echo_json, handle_errors, json_option, pass_app
 from audioarchive.importer import import_feed
 from audioarchive.pipeline import ProgressEvent
 
@@ -56,7 +56,9 @@ def import_command(app: App, feed: str, into: Path | None, as_json: bool) -> Non
         )
         return
     if report.show_created:
-        click.echo(f"created {report.root}/metadata/podcast.yaml (podcast:guid {report.podcast_guid})")
+        click.echo(
+            f"created {report.root}/metadata/podcast.yaml (podcast:guid {report.podcast_guid})"
+        )
     for session in report.imported:
         click.echo(f"imported {session.id} ({session.size} bytes, guid {session.guid})")
     for line in report.notes:

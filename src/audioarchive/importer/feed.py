@@ -128,7 +128,12 @@ def parse_feed(data: bytes, label: str) -> FeedShow:
     """Parse the bytes of a podcast feed; ``label`` names it in errors (URL or file)."""
     try:
         root = SafeET.fromstring(data, forbid_dtd=False)
-    except (ParseError, DefusedXmlException) as err:
+    except DefusedXmlException as err:
+        raise InputError(
+            f"{label}: declares XML entities ({type(err).__name__}), which are refused: they "
+            "can read local files or exhaust memory; expected an RSS 2.0 podcast feed"
+        ) from err
+    except ParseError as err:
         raise InputError(
             f"{label}: not a well-formed XML feed ({err}); expected an RSS 2.0 podcast feed",
             hint="check the address: it should be the feed itself (often ending in /feed or .xml)",
@@ -225,7 +230,9 @@ def _location(item: Element) -> tuple[tuple[float, float] | None, str | None]:
     if element is None:
         return None, None
     name = (element.text or "").strip() or None
-    match = re.fullmatch(r"geo:(-?[\d.]+),(-?[\d.]+)(?:[,;].*)?", (element.get("geo") or "").strip())
+    match = re.fullmatch(
+        r"geo:(-?[\d.]+),(-?[\d.]+)(?:[,;].*)?", (element.get("geo") or "").strip()
+    )
     geo = (float(match.group(1)), float(match.group(2))) if match else None
     if geo and not (-90 <= geo[0] <= 90 and -180 <= geo[1] <= 180):
         geo = None
@@ -287,9 +294,7 @@ def _categories(channel: Element) -> tuple[str, ...]:
     out: list[str] = []
     for parent in channel.findall(f"{{{ITUNES}}}category"):
         name = (parent.get("text") or "").strip()
-        children = [
-            (c.get("text") or "").strip() for c in parent.findall(f"{{{ITUNES}}}category")
-        ]
+        children = [(c.get("text") or "").strip() for c in parent.findall(f"{{{ITUNES}}}category")]
         out.extend(f"{name} > {child}" for child in children if child)
         if name and not any(children):
             out.append(name)

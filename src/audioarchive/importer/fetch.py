@@ -120,9 +120,7 @@ class _RangeNotSatisfiableError(Exception):
     pass
 
 
-def _open(
-    url: str, what: str, headers: dict[str, str] | None = None
-) -> http.client.HTTPResponse:
+def _open(url: str, what: str, headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
     request = urllib.request.Request(  # noqa: S310 (http and https only: is_url)
         url, headers={"User-Agent": USER_AGENT, **(headers or {})}
     )

@@ -66,7 +66,9 @@ def show_data(show: FeedShow, artwork: str, notes: list[str]) -> dict[str, Any]:
         data["license"] = show.license
     hosts = [_person(p) for p in show.persons if p.role in _HOST_ROLES and p.group == "cast"]
     if hosts:
-        data["hosts"] = [{k: v for k, v in h.items() if k in ("name", "role", "url")} for h in hosts]
+        data["hosts"] = [
+            {k: v for k, v in h.items() if k in ("name", "role", "url")} for h in hosts
+        ]
     if show.website and urlsplit(show.website).scheme in ("http", "https"):
         data["website"] = show.website
     if show.copyright:
@@ -120,9 +122,7 @@ def session_data(
             venue["geo"] = f"{item.geo[0]},{item.geo[1]}"
         data["venue"] = venue
     speakers = [
-        _person(p)
-        for p in item.persons
-        if p.group == "cast" and p.name.casefold() not in hosts
+        _person(p) for p in item.persons if p.group == "cast" and p.name.casefold() not in hosts
     ]
     if speakers:
         data["speakers"] = speakers

@@ -219,9 +219,7 @@ def _fetch_artwork(show: FeedShow, base: str, notes: list[str]) -> tuple[bytes, 
 
 def _tidy_after_failure(root: Path, staging: Path, *, created_root: bool) -> None:
     """Keep partial downloads (the next run resumes them); remove what holds nothing."""
-    partial = staging.is_dir() and any(
-        p.is_file() and p.stat().st_size for p in staging.rglob("*")
-    )
+    partial = staging.is_dir() and any(p.is_file() and p.stat().st_size for p in staging.rglob("*"))
     if partial:
         return
     if created_root:
@@ -248,9 +246,7 @@ _Dumper.add_representer(str, _str)
 
 
 def dump_yaml(data: dict[str, Any], header: str) -> bytes:
-    body = yaml.dump(
-        data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100, indent=2
-    )
+    body = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100, indent=2)
     return (header + body).encode("utf-8")
 
 
@@ -276,7 +272,9 @@ def _write_show(
         name = f"artwork{artwork[1]}"
         write_atomic(root / "metadata" / name, artwork[0])
     header = f"# Imported by 'audioarchive import' from the feed of \"{show.title}\".\n"
-    write_atomic(root / "metadata" / "podcast.yaml", dump_yaml(show_data(show, name, notes), header))
+    write_atomic(
+        root / "metadata" / "podcast.yaml", dump_yaml(show_data(show, name, notes), header)
+    )
 
 
 def _set_podcast_guid(config: Path, guid: str) -> None:

@@ -90,13 +90,17 @@ def check_feed(root: Path, sessions: int) -> int:
     return len(data)
 
 
-def make_workspace(root: Path, sessions: int, seconds: float, server: S3Server) -> None:
-    ws = new_workspace(root)
+def configure(root: Path, server: S3Server) -> None:
     (root / "audioarchive.toml").write_text(
         f'[site]\nbase_url = "{server.public_url("scale")}"\n\n'
         f'[storage]\nurl = "s3://{PUBLIC_BUCKET}/scale"\n'
         f'endpoint_url = "{server.endpoint}"\nprovider = "seaweedfs"\n'
     )
+
+
+def make_workspace(root: Path, sessions: int, seconds: float, server: S3Server) -> None:
+    ws = new_workspace(root)
+    configure(root, server)
     tone = make_tone(root / "tone.wav", seconds=seconds, rate=44100, channels=1)
     for number in range(sessions):
         year, week = 2015 + number // 50, number % 50
@@ -141,18 +145,35 @@ def measure(label: str, root: Path, args: list[str], work: Path) -> Step:
 
 
 def change_title(root: Path, number: int) -> None:
+    """Rename a session (or rename it back, on a kept workspace)."""
     session = sorted((root / "metadata" / "sessions").glob("*.yaml"))[number]
     text = session.read_text(encoding="utf-8")
-    session.write_text(text.replace("title: Séance", "title: Renamed séance", 1), encoding="utf-8")
+    if "title: Renamed séance" in text:
+        text = text.replace("title: Renamed séance", "title: Séance", 1)
+    else:
+        text = text.replace("title: Séance", "title: Renamed séance", 1)
+    session.write_text(text, encoding="utf-8")
 
 
 def run_size(sessions: int, seconds: float, work: Path) -> Run:
     run = Run(sessions)
     root = work / f"ws-{sessions}"
+    first = work / f"first-build-{sessions}.json"
+    shutil.rmtree(work / f"seaweedfs-{sessions}", ignore_errors=True)
     with run_seaweedfs(work / f"seaweedfs-{sessions}") as server:
-        print(f"{sessions} sessions: making the workspace...", file=sys.stderr)
-        make_workspace(root, sessions, seconds, server)
-        for label, command in STEPS:
+        steps = STEPS
+        if first.is_file():  # --work: the workspace is kept, built, from an earlier run
+            print(f"{sessions} sessions: reusing {root} (new storage)...", file=sys.stderr)
+            configure(root, server)
+            run.steps["first build"] = Step(**json.loads(first.read_text()))
+            measure("build for the new storage", root, ["build"], work)
+            run.feed_bytes = check_feed(root, sessions)
+            steps = STEPS[1:]
+        else:
+            print(f"{sessions} sessions: making the workspace...", file=sys.stderr)
+            shutil.rmtree(root, ignore_errors=True)
+            make_workspace(root, sessions, seconds, server)
+        for label, command in steps:
             if label == "build, one title changed":
                 change_title(root, sessions // 2)
             if label == "publish, nothing changed":  # the first upload is not measured
@@ -168,6 +189,7 @@ def run_size(sessions: int, seconds: float, work: Path) -> Run:
             run.steps[label] = measure(label, root, args, work)
             if label == "first build":
                 run.feed_bytes = check_feed(root, sessions)
+                first.write_text(json.dumps(vars(run.steps[label])))
     return run
 
 
@@ -203,6 +225,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sessions", default="50,500", help="sizes, comma-separated")
     parser.add_argument("--seconds", type=float, default=2.0, help="audio per session")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        help="keep the workspaces here and reuse them (skips the first build; default: a "
+        "temporary folder, removed)",
+    )
     args = parser.parse_args()
     sizes = sorted(int(n) for n in args.sessions.split(","))
     for name in [n for n in os.environ if n.startswith("AWS_")]:
@@ -214,8 +242,12 @@ def main() -> None:
         AWS_CONFIG_FILE=os.devnull,
         AWS_SHARED_CREDENTIALS_FILE=os.devnull,
     )
-    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
-        runs = [run_size(n, args.seconds, Path(tmp)) for n in sizes]
+    if args.work is not None:
+        args.work.mkdir(parents=True, exist_ok=True)
+        runs = [run_size(n, args.seconds, args.work.resolve()) for n in sizes]
+    else:
+        with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+            runs = [run_size(n, args.seconds, Path(tmp)) for n in sizes]
     text = table(runs)
     out = ROOT / "bench-results" / "scale.md"
     out.parent.mkdir(exist_ok=True)

@@ -69,11 +69,13 @@ def import_feed(source: str, root: Path, *, progress: Progress | None = None) ->
     guid = show.podcast_guid or podcast_guid(location if is_url(source) else _self_link(show))
     podcast_file = root / "metadata" / "podcast.yaml"
     created_root = not root.exists()
-    known, taken = _existing_sessions(root / "metadata" / "sessions")
+    known, taken, numbers = _existing_sessions(root / "metadata" / "sessions")
     planned = plan_sessions(show, known, taken)
     staging = root / ".audioarchive" / STAGING
     try:
         fetched = [_fetch_item(p, show, location, staging, notify, notes) for p in planned]
+        for item in fetched:
+            _unique_number(item.data, numbers, notes)
         artwork = None if podcast_file.is_file() else _fetch_artwork(show, location, notes)
     except BaseException:
         _tidy_after_failure(root, staging, created_root=created_root)
@@ -101,16 +103,35 @@ def _self_link(show: FeedShow) -> str:
 # --- what the workspace already holds --------------------------------------------------------
 
 
-def _existing_sessions(folder: Path) -> tuple[set[str], set[str]]:
-    """The GUIDs the workspace's sessions publish, and the ids in use."""
+def _existing_sessions(folder: Path) -> tuple[set[str], set[str], set[tuple[object, object]]]:
+    """The GUIDs the workspace's sessions publish, the ids and the (season, episode) in use."""
     guids: set[str] = set()
     ids: set[str] = set()
+    numbers: set[tuple[object, object]] = set()
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
         ids.add(path.stem)
         data = read_yaml(path, path.name, [])
         if data is not None:
             guids.add(str(data.get("guid") or data.get("id") or path.stem))
-    return guids, ids
+            if data.get("episode") is not None:
+                numbers.add((data.get("season"), data.get("episode")))
+    return guids, ids, numbers
+
+
+def _unique_number(
+    data: dict[str, Any], numbers: set[tuple[object, object]], notes: list[str]
+) -> None:
+    """Episode numbers must be unique within a season: a host may have reused one."""
+    if data.get("episode") is None:
+        return
+    key = (data.get("season"), data.get("episode"))
+    if key in numbers:
+        notes.append(
+            f"{data['id']}: episode {key[1]} (season {key[0]}) is already used; left unnumbered"
+        )
+        del data["episode"]
+        return
+    numbers.add(key)
 
 
 # --- downloads --------------------------------------------------------------------------------
@@ -153,6 +174,8 @@ def _fetch_item(
             f"{planned.id}: the feed announced {item.enclosure_length} bytes, the host served "
             f"{done.size} (kept: the host's file is complete; the announced length was stale)"
         )
+    if item.date is None:
+        notes.append(f"{planned.id}: the item has no readable pubDate; set 'date' before building")
     chapters = item.chapters or _json_chapters(item, base, planned.id, notes)
     transcript = _fetch_transcript(item, base, staging / key, planned.id, notes)
     data = session_data(planned, show, chapters, transcript[1] if transcript else None)

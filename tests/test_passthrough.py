@@ -26,7 +26,7 @@ def frames_md5(path: Path) -> str:
 
 def mp3_at(path: Path, lufs: float, tmp: Path) -> Path:
     tools = find_tools(ToolSettings())
-    wav = make_tone(tmp / f"{path.stem}.wav", seconds=4, rate=44100, channels=1)
+    wav = make_tone(tmp / f"{path.stem}.wav", seconds=3, rate=44100, channels=1)
     gain = lufs - measure_loudness(tools, wav).integrated
     path.parent.mkdir(parents=True, exist_ok=True)
     ffmpeg(

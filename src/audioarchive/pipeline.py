@@ -16,12 +16,10 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from audioarchive import __version__
 from audioarchive.artwork import check_artworks, prepare_artwork
-from audioarchive.audio import AudioJob, AudioResult, process_audio
-from audioarchive.audio.process import AUDIO_VERSION
 from audioarchive.catalog import render_catalog
 from audioarchive.episode import (
     Episode,
@@ -50,6 +48,9 @@ from audioarchive.text import sha256_bytes, sha256_file
 from audioarchive.timeline import Timeline
 from audioarchive.validation import format_time
 from audioarchive.writing import atomic_path, remove_temporaries, write_atomic
+
+if TYPE_CHECKING:
+    from audioarchive.audio import AudioResult
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +206,14 @@ def _sources(
     return tuple(out)
 
 
+def _audio_version() -> str:
+    """The audio stage's version; imported here so that commands that build nothing (list,
+    search, validate) never load numpy and the audio stage."""
+    from audioarchive.audio.process import AUDIO_VERSION  # noqa: PLC0415
+
+    return AUDIO_VERSION
+
+
 def _key(*parts: object) -> str:
     blob = json.dumps(parts, sort_keys=True, default=repr).encode()
     return hashlib.sha256(blob).hexdigest()[:20]
@@ -214,7 +223,7 @@ def _audio_key(workspace: Workspace, session: Session, sources: tuple[SourceFile
     show = workspace.show
     jingles = [sha256_file(p) if p else None for p in (show.intro, show.outro)]
     return _key(
-        AUDIO_VERSION,
+        _audio_version(),
         [s.sha256 for s in sources],
         session.trim,
         session.redactions,
@@ -224,7 +233,7 @@ def _audio_key(workspace: Workspace, session: Session, sources: tuple[SourceFile
 
 
 def _master_key(sources: tuple[SourceFile, ...]) -> str:
-    return _key(AUDIO_VERSION, [s.sha256 for s in sources])
+    return _key(_audio_version(), [s.sha256 for s in sources])
 
 
 # --- one episode ----------------------------------------------------------------------------
@@ -341,6 +350,8 @@ def _warn_about_damage(ctx: _Context, infos: tuple[AudioInfo, ...]) -> None:
 def _process(
     ctx: _Context, session: Session, infos: tuple[AudioInfo, ...], cache: Path, *, want_master: bool
 ) -> AudioResult:
+    from audioarchive.audio import AudioJob, process_audio  # noqa: PLC0415 (see _audio_version)
+
     show = ctx.workspace.show
     job = AudioJob(
         session_id=session.id,

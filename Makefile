@@ -12,7 +12,7 @@ help:
 	@echo "make test    set everything up with the test tools, run the whole suite"
 	@echo "make lint    ruff check, ruff format --check, mypy"
 	@echo "make bench   loudness and speed benchmark on a generated one-hour meeting (HOURS=3: memory check)"
-	@echo "make bench-scale  every command on 50 and 500 generated sessions (SESSIONS=50,500), also run by make bench"
+	@echo "make bench-scale  every command on 50 and 500 generated sessions (SESSIONS=50,500 SCALE_ARGS=--seed-above=50), also run by make bench"
 	@echo "make chaos   kill builds and publishes at random moments (ROUNDS=20), check nothing is lost"
 	@echo "make serve   serve the built feed on http://127.0.0.1:8000/"
 	@echo "make screenshots  build the samples, screenshot the pages (desktop, phone) into screenshots/"
@@ -46,7 +46,7 @@ bench:
 bench-scale:
 	@scripts/system-deps.sh required:ffmpeg required:ffprobe
 	@scripts/venv.sh $(VENV) $(PYTHON) test,bench
-	@$(BIN)/python benchmarks/scale.py --sessions $${SESSIONS:-50,500}
+	@$(BIN)/python benchmarks/scale.py --sessions $${SESSIONS:-50,500} $(SCALE_ARGS)
 
 lint: setup-test
 	$(BIN)/ruff check src tests scripts

@@ -13,6 +13,7 @@ import pytest
 import yaml
 from PIL import Image
 
+from audioarchive.feed_podcast2 import podcast_guid
 from audioarchive.importer.feed import parse_date
 from audioarchive.importer.markdown import html_to_markdown
 from tests.helpers import make_tone, run_cli
@@ -221,8 +222,9 @@ def test_commercial_feed_redirects_missing_lengths_and_dates(
     ]
     assert january["recording"] == ["jan.mp3"]
     assert (root / "recordings" / january["id"] / "jan.mp3").read_bytes() == episodes[0]
-    # no podcast:guid in the source: the one the namespace defines for the feed's URL
-    assert 'podcast_guid = "' in (root / "audioarchive.toml").read_text()
+    # no podcast:guid in the source: the one the namespace defines for the feed's own URL
+    guid = podcast_guid(host.url("/feeds/town-hall.xml"))
+    assert f'podcast_guid = "{guid}"' in (root / "audioarchive.toml").read_text()
 
     built = run_cli(["-w", str(root), "build"])
     assert built.exit_code == 0, built.output
@@ -256,6 +258,21 @@ def test_bad_feeds_are_refused_and_touch_nothing(
     assert result.exit_code == 2
     assert f"Error: {host.url('/feed')}: {expected}" in result.stderr
     assert not (tmp_path / "new").exists()
+
+
+def test_dry_run_lists_and_writes_nothing(
+    host: Host, episodes: list[bytes], cover: bytes, tmp_path: Path
+) -> None:
+    url = serve_castopod(host, episodes, cover)
+    result = run_cli(["import", "--dry-run", url, "--into", str(tmp_path / "ws")])
+    assert result.exit_code == 0, result.output
+    march = "2023-03-16-seance-de-mars-le-budget-participatif"
+    assert result.stdout.splitlines() == [
+        f"would import {march} ({len(episodes[0])} bytes, guid {CASTOPOD_ITEMS[0]})",
+        f"would import 2023-04-20-seance-d-avril ({len(episodes[1])} bytes, guid {CASTOPOD_ITEMS[1]})",
+    ]
+    assert not (tmp_path / "ws").exists()
+    assert not [path for path, _ in host.requests if path.endswith(".mp3")]
 
 
 def test_an_enclosure_404_leaves_the_workspace_as_it_was(

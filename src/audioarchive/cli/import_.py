@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from audioarchive.cli._common import App, echo_json, handle_errors, json_option, pass_app
+from audioarchive.cli._common import (
+    App,
+    dry_run_option,
+    echo_json,
+    handle_errors,
+    json_option,
+    pass_app,
+)
 from audioarchive.importer import import_feed
 from audioarchive.pipeline import ProgressEvent
 
@@ -19,10 +26,11 @@ from audioarchive.pipeline import ProgressEvent
     default=None,
     help="The workspace to create or fill (default: --workspace, the current directory).",
 )
+@dry_run_option
 @json_option
 @pass_app
 @handle_errors
-def import_command(app: App, feed: str, into: Path | None, as_json: bool) -> None:
+def import_command(app: App, feed: str, into: Path | None, dry_run: bool, as_json: bool) -> None:
     """Bring an existing podcast in from its FEED (a URL or a file): the show, one session
     per episode with its GUID, and the audio in recordings/.
 
@@ -41,7 +49,7 @@ def import_command(app: App, feed: str, into: Path | None, as_json: bool) -> Non
         fraction = min(1.0, done / total) if total else 0.0
         app.progress(ProgressEvent("download", label, fraction))
 
-    report = import_feed(feed, root, progress=progress)
+    report = import_feed(feed, root, progress=progress, dry_run=dry_run)
     app.progress.clear()
     if as_json:
         echo_json(
@@ -51,8 +59,19 @@ def import_command(app: App, feed: str, into: Path | None, as_json: bool) -> Non
                 "show_created": report.show_created,
                 "imported": [vars(s) for s in report.imported],
                 "skipped": report.skipped,
+                "dry_run": report.dry_run,
                 "notes": list(report.notes),
             }
+        )
+        return
+    if report.dry_run:
+        for session in report.imported:
+            size = f"{session.announced} bytes" if session.announced else "length not announced"
+            click.echo(f"would import {session.id} ({size}, guid {session.guid})")
+        click.echo(
+            f"{len(report.imported)} episode(s) to import, {report.skipped} already there"
+            f"{'; the show would be created' if report.show_created else ''}",
+            err=True,
         )
         return
     if report.show_created:

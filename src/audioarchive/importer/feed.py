@@ -120,6 +120,7 @@ class FeedShow:
     website: str | None = None
     copyright: str | None = None
     new_feed_url: str | None = None
+    self_url: str | None = None  # atom:link rel="self": the address the host gives its feed
     persons: tuple[FeedPerson, ...] = ()
     items: tuple[FeedItem, ...] = field(default_factory=tuple)
 
@@ -168,6 +169,14 @@ def parse_feed(data: bytes, label: str) -> FeedShow:
         website=_text(channel, "link") or None,
         copyright=_text(channel, "copyright") or None,
         new_feed_url=_text(channel, f"{{{ITUNES}}}new-feed-url") or None,
+        self_url=next(
+            (
+                (link.get("href") or "").strip() or None
+                for link in channel.findall(f"{{{ATOM}}}link")
+                if link.get("rel") == "self"
+            ),
+            None,
+        ),
         persons=_persons(channel),
         items=items,
     )

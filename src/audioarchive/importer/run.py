@@ -54,10 +54,16 @@ class ImportReport:
     imported: tuple[ImportedSession, ...]
     skipped: int  # items already in the workspace
     notes: tuple[str, ...] = field(default_factory=tuple)
+    dry_run: bool = False
 
 
-def import_feed(source: str, root: Path, *, progress: Progress | None = None) -> ImportReport:
-    """Import the podcast at ``source`` (URL or file) into the workspace at ``root``."""
+def import_feed(
+    source: str, root: Path, *, progress: Progress | None = None, dry_run: bool = False
+) -> ImportReport:
+    """Import the podcast at ``source`` (URL or file) into the workspace at ``root``.
+
+    ``dry_run``: read the feed and say what would be imported; download and write nothing.
+    """
     notify = progress or (lambda _label, _done, _total: None)
     if root.exists() and not root.is_dir():
         raise InputError(f"{root}: exists and is not a folder; expected a workspace folder")
@@ -66,11 +72,30 @@ def import_feed(source: str, root: Path, *, progress: Progress | None = None) ->
     if not show.items:
         raise InputError(f"{source}: no item with an enclosure; expected a podcast's episodes")
     notes: list[str] = []
-    guid = show.podcast_guid or podcast_guid(location if is_url(source) else _self_link(show))
+    guid = show.podcast_guid or podcast_guid(_feed_url(show, source))
     podcast_file = root / "metadata" / "podcast.yaml"
     created_root = not root.exists()
     known, taken, numbers = _existing_sessions(root / "metadata" / "sessions")
     planned = plan_sessions(show, known, taken)
+    if dry_run:
+        return ImportReport(
+            root=root.resolve(),
+            show_created=not podcast_file.is_file(),
+            podcast_guid=guid,
+            imported=tuple(
+                ImportedSession(
+                    p.id,
+                    p.item.guid,
+                    p.item.title,
+                    f"recordings/{p.id}/{p.recording}",
+                    p.item.enclosure_length or 0,
+                    p.item.enclosure_length,
+                )
+                for p in planned
+            ),
+            skipped=len(show.items) - len(planned),
+            dry_run=True,
+        )
     staging = root / ".audioarchive" / STAGING
     try:
         fetched = [_fetch_item(p, show, location, staging, notify, notes) for p in planned]
@@ -95,9 +120,12 @@ def import_feed(source: str, root: Path, *, progress: Progress | None = None) ->
     )
 
 
-def _self_link(show: FeedShow) -> str:
-    """Without the feed's URL (a file) nor a podcast:guid: the guid of the show's title."""
-    return show.website or show.title
+def _feed_url(show: FeedShow, source: str) -> str:
+    """The feed's address, from which the namespace derives a missing ``podcast:guid``: the
+    one the feed declares (``atom:link rel="self"``), else the one it was read from."""
+    if show.self_url:
+        return show.self_url
+    return source if is_url(source) else show.website or show.title
 
 
 # --- what the workspace already holds --------------------------------------------------------

@@ -266,10 +266,10 @@ def test_dry_run_lists_and_writes_nothing(
     url = serve_castopod(host, episodes, cover)
     result = run_cli(["import", "--dry-run", url, "--into", str(tmp_path / "ws")])
     assert result.exit_code == 0, result.output
-    march = "2023-03-16-seance-de-mars-le-budget-participatif"
+    march, april = "2023-03-16-seance-de-mars-le-budget-participatif", "2023-04-20-seance-d-avril"
     assert result.stdout.splitlines() == [
         f"would import {march} ({len(episodes[0])} bytes, guid {CASTOPOD_ITEMS[0]})",
-        f"would import 2023-04-20-seance-d-avril ({len(episodes[1])} bytes, guid {CASTOPOD_ITEMS[1]})",
+        f"would import {april} ({len(episodes[1])} bytes, guid {CASTOPOD_ITEMS[1]})",
     ]
     assert not (tmp_path / "ws").exists()
     assert not [path for path, _ in host.requests if path.endswith(".mp3")]

@@ -8,6 +8,7 @@ are regenerated every time but written only when their bytes differ.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -221,7 +222,7 @@ def _key(*parts: object) -> str:
 
 def _audio_key(workspace: Workspace, session: Session, sources: tuple[SourceFile, ...]) -> str:
     show = workspace.show
-    jingles = [sha256_file(p) if p else None for p in (show.intro, show.outro)]
+    jingles = [_jingle_digest(p) if p else None for p in (show.intro, show.outro)]
     return _key(
         _audio_version(),
         [s.sha256 for s in sources],
@@ -230,6 +231,17 @@ def _audio_key(workspace: Workspace, session: Session, sources: tuple[SourceFile
         workspace.settings.audio,
         jingles,
     )
+
+
+def _jingle_digest(path: Path) -> str:
+    """A jingle's checksum, computed once per file version (not once per episode)."""
+    stat = path.stat()
+    return _digest_of(path, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _digest_of(path: Path, _size: int, _mtime_ns: int) -> str:
+    return sha256_file(path)
 
 
 def _master_key(sources: tuple[SourceFile, ...]) -> str:

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 HOURS ?= 1
 
-.PHONY: fuzz demo test lint bench chaos screenshots serve clean help setup setup-test
+.PHONY: fuzz demo test lint bench bench-scale chaos screenshots serve clean help setup setup-test
 
 help:
 	@echo "make demo    set everything up, build the sample sessions, print where the feed is"
@@ -13,6 +13,7 @@ help:
 	@echo "make lint    ruff check, ruff format --check, mypy"
 	@echo "make fuzz    the property tests only, random, with many more examples (FUZZ_EXAMPLES=2000)"
 	@echo "make bench   loudness and speed benchmark on a generated one-hour meeting (HOURS=3: memory check)"
+	@echo "make bench-scale  every command on 50 and 500 generated sessions (SESSIONS=50,500 SCALE_ARGS=--seed-above=50), also run by make bench"
 	@echo "make chaos   kill builds and publishes at random moments (ROUNDS=20), check nothing is lost"
 	@echo "make serve   serve the built feed on http://127.0.0.1:8000/"
 	@echo "make screenshots  build the samples, screenshot the pages (desktop, phone) into screenshots/"
@@ -45,6 +46,12 @@ bench:
 	@scripts/venv.sh $(VENV) $(PYTHON) bench
 	@$(BIN)/python benchmarks/bench.py --hours $(HOURS)
 	@$(BIN)/python benchmarks/stats_bench.py --lines $${STATS_LINES:-1000000}
+	@$(MAKE) --no-print-directory bench-scale
+
+bench-scale:
+	@scripts/system-deps.sh required:ffmpeg required:ffprobe
+	@scripts/venv.sh $(VENV) $(PYTHON) test,bench
+	@$(BIN)/python benchmarks/scale.py --sessions $${SESSIONS:-50,500} $(SCALE_ARGS)
 
 lint: setup-test
 	$(BIN)/ruff check src tests scripts

@@ -98,6 +98,7 @@ class SiteSettings:
     new_feed_url: str | None = None
     podcast_guid: str | None = None  # default: derived from the feed URL (feed_podcast2)
     time_zone: str | None = None  # IANA name, e.g. "Europe/Paris"; None: the machine's zone
+    feed_items: int | None = None  # the newest N episodes in feed.xml (default: all)
 
     @property
     def zone(self) -> tzinfo | None:
@@ -175,7 +176,7 @@ class Settings:
 
 
 SECTIONS: dict[str, tuple[str, ...]] = {
-    "site": ("base_url", "new_feed_url", "podcast_guid", "time_zone"),
+    "site": ("base_url", "new_feed_url", "podcast_guid", "time_zone", "feed_items"),
     "audio": (
         "target_lufs",
         "true_peak",
@@ -312,6 +313,7 @@ def _read_site(reader: FieldReader | None) -> SiteSettings:
         new_feed_url=reader.url("new_feed_url"),
         podcast_guid=guid.lower() if guid else None,
         time_zone=_read_time_zone(reader),
+        feed_items=reader.integer("feed_items", minimum=1),
     )
 
 

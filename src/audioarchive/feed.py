@@ -200,6 +200,8 @@ def _build_feed(publication: Publication, files: dict[str, bytes]) -> bytes:
     try:
         fg = _channel(publication)
         episodes = sorted(publication.episodes, key=_order)
+        if publication.site.feed_items:  # the newest only; the pages keep every episode
+            episodes = episodes[-publication.site.feed_items :]
         for episode in episodes:
             _add_item(fg, publication, episode, files)
         dates = [e.session.date for e in episodes if e.session.date is not None]
@@ -315,7 +317,7 @@ def _add_item(
     entry.link(href=ascii_url(publication.url(episode.page_path)))
     entry.description(text)
     entry.content(rich, type="CDATA")
-    entry.guid(session.id, permalink=False)
+    entry.guid(session.feed_guid, permalink=False)
     if session.date:
         entry.pubDate(session.date)
     media = episode.enclosure

@@ -8,6 +8,7 @@ are regenerated every time but written only when their bytes differ.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -16,13 +17,10 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from audioarchive import __version__
 from audioarchive.artwork import check_artworks, prepare_artwork
-from audioarchive.audio import AudioJob, AudioResult, process_audio
-from audioarchive.audio.assemble import master_format
-from audioarchive.audio.process import AUDIO_VERSION
 from audioarchive.bwf import bwf_metadata, write_bwf
 from audioarchive.catalog import render_catalog
 from audioarchive.episode import (
@@ -54,6 +52,9 @@ from audioarchive.text import sha256_bytes, sha256_file
 from audioarchive.timeline import Timeline
 from audioarchive.validation import format_time
 from audioarchive.writing import atomic_path, remove_temporaries, write_atomic
+
+if TYPE_CHECKING:
+    from audioarchive.audio import AudioResult
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +225,14 @@ def _sources(
     return tuple(out)
 
 
+def _audio_version() -> str:
+    """The audio stage's version; imported here so that commands that build nothing (list,
+    search, validate) never load numpy and the audio stage."""
+    from audioarchive.audio.process import AUDIO_VERSION  # noqa: PLC0415
+
+    return AUDIO_VERSION
+
+
 def _key(*parts: object) -> str:
     blob = json.dumps(parts, sort_keys=True, default=repr).encode()
     return hashlib.sha256(blob).hexdigest()[:20]
@@ -231,9 +240,9 @@ def _key(*parts: object) -> str:
 
 def _audio_key(workspace: Workspace, session: Session, sources: tuple[SourceFile, ...]) -> str:
     show = workspace.show
-    jingles = [sha256_file(p) if p else None for p in (show.intro, show.outro)]
+    jingles = [_jingle_digest(p) if p else None for p in (show.intro, show.outro)]
     return _key(
-        AUDIO_VERSION,
+        _audio_version(),
         [s.sha256 for s in sources],
         session.trim,
         session.redactions,
@@ -242,8 +251,19 @@ def _audio_key(workspace: Workspace, session: Session, sources: tuple[SourceFile
     )
 
 
+def _jingle_digest(path: Path) -> str:
+    """A jingle's checksum, computed once per file version (not once per episode)."""
+    stat = path.stat()
+    return _digest_of(path, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _digest_of(path: Path, _size: int, _mtime_ns: int) -> str:
+    return sha256_file(path)
+
+
 def _master_key(sources: tuple[SourceFile, ...]) -> str:
-    return _key(AUDIO_VERSION, [s.sha256 for s in sources])
+    return _key(_audio_version(), [s.sha256 for s in sources])
 
 
 def _tag_key(
@@ -391,6 +411,8 @@ def _warn_about_damage(ctx: _Context, infos: tuple[AudioInfo, ...]) -> None:
 def _process(
     ctx: _Context, session: Session, infos: tuple[AudioInfo, ...], cache: Path, *, want_master: bool
 ) -> AudioResult:
+    from audioarchive.audio import AudioJob, process_audio  # noqa: PLC0415 (see _audio_version)
+
     show = ctx.workspace.show
     job = AudioJob(
         session_id=session.id,
@@ -494,6 +516,8 @@ def _write_bwf_master(
     ctx: _Context, session: Session, infos: tuple[AudioInfo, ...], src: Path, dest: Path
 ) -> OutputFile:
     """The Broadcast WAV master from ``src`` (the FLAC, or the previous BWF): same samples."""
+    from audioarchive.audio.assemble import master_format  # noqa: PLC0415 (see _audio_version)
+
     first = infos[0]
     fmt = master_format(infos)
     meta = bwf_metadata(ctx.workspace.show, session, infos, first.sample_rate, fmt.bits)

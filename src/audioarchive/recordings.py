@@ -97,7 +97,8 @@ class _ProbeCache:
         return info
 
     def save(self) -> None:
-        if self.changed and self.path.parent.is_dir():
+        if self.changed:  # the first build too: else the second one probes everything again
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             text = json.dumps(self.entries, sort_keys=True, indent=1)
             write_atomic(self.path, text.encode("utf-8"))
 

@@ -42,11 +42,11 @@ def render_archive_files(publication: Publication, archive: Path | None = None) 
     files: dict[str, bytes] = {}
     for episode in publication.episodes:
         folder = f"{episode.id}/{episode.id}"
-        files[f"{folder}.loudness.json"] = _json(episode.record.loudness, sort_keys=True)
+        own = {f"{folder}.loudness.json": _json(episode.record.loudness, sort_keys=True)}
         transcript = episode.session.transcript
         if transcript is not None and transcript.is_file():
-            files[f"{folder}.transcript{transcript.suffix.lower()}"] = transcript.read_bytes()
-        own = {path: data for path, data in files.items() if path.startswith(f"{episode.id}/")}
+            own[f"{folder}.transcript{transcript.suffix.lower()}"] = transcript.read_bytes()
+        files.update(own)
         files[f"{folder}.json"] = _json(sidecar(episode, publication, own))
     files["catalog.json"] = _json(archive_catalog(publication))
     digests = {path: sha256_bytes(data) for path, data in files.items()}

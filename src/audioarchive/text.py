@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -16,11 +17,13 @@ _TAG = re.compile(r"<[^>]+>")
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?")
 
 
+@functools.lru_cache(maxsize=8192)
 def markdown_to_html(text: str) -> str:
     """Safe HTML from Markdown: raw HTML is escaped, unsafe link schemes are dropped."""
     return str(_MD.render(text)).strip()
 
 
+@functools.lru_cache(maxsize=8192)  # each description is rendered by tags, feed, pages…
 def markdown_to_text(text: str) -> str:
     """Readable plain text from Markdown (for tags and plain descriptions)."""
     html = _MD.render(text)

@@ -82,7 +82,7 @@ def check_outputs(workspace: Workspace) -> list[Problem]:
                 Problem(paths.rel(session.source), "", "not built yet; run 'audioarchive build'")
             )
             continue
-        built.append(session.id)
+        built.append(session.feed_guid)
         for media in record.media:
             path = paths.feed / media.path
             label = paths.rel(path)
@@ -101,8 +101,10 @@ def check_outputs(workspace: Workspace) -> list[Problem]:
                 Problem(f"{feed_label}/feed.xml", "", "missing; run 'audioarchive build'")
             )
         return problems
+    limit = workspace.settings.site.feed_items
+    expect = built[-limit:] if limit else built
     problems.extend(
-        check_feed(paths.feed, workspace.settings.site.base_url, label=feed_label, expect=built)
+        check_feed(paths.feed, workspace.settings.site.base_url, label=feed_label, expect=expect)
     )
     problems.extend(archive_problems(paths, built))
     return problems

@@ -32,6 +32,7 @@ from audioarchive.audio.assemble import check_parts, master_args, master_format
 from audioarchive.audio.jingles import load_jingle
 from audioarchive.audio.level import GainPlan, integrated, plan_gain
 from audioarchive.audio.limit import Samples
+from audioarchive.audio.passthrough import pass_through
 from audioarchive.audio.render import RenderResult, RenderSpec, render
 from audioarchive.audio.report import LoudnessReport, TrimReport
 from audioarchive.config import AudioSettings
@@ -135,6 +136,9 @@ def process_audio(tools: Tools, job: AudioJob, progress: Progress | None = None)
     job.workdir.mkdir(parents=True, exist_ok=True)
     report = progress or (lambda _stage, _fraction: None)
     notes = list(check_parts(job.session_id, job.parts))
+    passed = pass_through(tools, job, report)
+    if passed is not None:
+        return passed
     profile = job.profile
     layout = "mono" if profile.channels == 1 else "stereo"
     formats = ("mp3", *profile.extra_formats)

@@ -17,6 +17,7 @@ from audioarchive.cli._common import App, setup_logging
 from audioarchive.cli.bag import bag_command
 from audioarchive.cli.browse import list_command, search_command, show_command, tags_command
 from audioarchive.cli.build import build_command, publish_command
+from audioarchive.cli.import_ import import_command
 from audioarchive.cli.ingest import ingest_command
 from audioarchive.cli.init import init_command
 from audioarchive.cli.serve import serve_command
@@ -61,6 +62,7 @@ def cli(ctx: click.Context, workspace: Path, verbose: int, quiet: bool) -> None:
 
 for command in (
     init_command,
+    import_command,
     ingest_command,
     build_command,
     publish_command,

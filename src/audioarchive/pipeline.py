@@ -234,8 +234,11 @@ def _build_episode(ctx: _Context, session: Session, infos: tuple[AudioInfo, ...]
     try:
         return _build_episode_unchecked(ctx, session, infos)
     except AudioArchiveError as err:
-        log.error("%s: %s", session.id, err.message)
-        return EpisodeResult(session.id, "failed", err.message)
+        # the caller reports the failure once, as "<id>: <message>": the message does not
+        # repeat the id, and nothing is logged here
+        message = err.message.removeprefix(f"{session.id}: ")
+        log.debug("%s: failed: %s", session.id, message)
+        return EpisodeResult(session.id, "failed", message)
 
 
 def _build_episode_unchecked(

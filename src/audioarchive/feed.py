@@ -41,6 +41,7 @@ from audioarchive.feed_podcast2 import (
     podcast_guid,
     register,
 )
+from audioarchive.feed_psc import SimpleChapter, register_simple_chapters
 from audioarchive.licenses import license_url
 from audioarchive.session import Person, Session, Show, Venue
 from audioarchive.text import markdown_to_html, markdown_to_text
@@ -222,6 +223,7 @@ def _channel(publication: Publication) -> FeedGenerator:
     fg = FeedGenerator()
     fg.load_extension("podcast")
     register(fg)
+    register_simple_chapters(fg)
     fg.title(show.title)
     fg.link(href=ascii_url(site.feed_url), rel="self")
     fg.link(href=home, rel="alternate")  # RSS <link>: feedgen takes the last
@@ -281,6 +283,15 @@ def _add_item(
     entry.podcast.itunes_image(ascii_url(publication.url(publication.artwork_for(session.id))))
     entry.apple.explicit(show.explicit if session.explicit is None else session.explicit)
     _add_podcastindex(entry.podcastindex, publication, episode, files)
+    if chapters_path(episode.id) in files:  # the same chapters, in the item (gPodder)
+        entry.psc.chapters(
+            [
+                SimpleChapter(
+                    c.start, withhold(c.title, hidden), ascii_url(c.url) if c.url else None
+                )
+                for c in episode.chapters
+            ]
+        )
 
 
 def _add_podcastindex(

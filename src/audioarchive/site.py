@@ -27,6 +27,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError, s
 from markupsafe import Markup
 
 from audioarchive import __version__
+from audioarchive.audioformats import format_words
 from audioarchive.episode import Episode, OutputFile, Publication
 from audioarchive.errors import SiteError
 from audioarchive.licenses import license_name, license_url
@@ -487,7 +488,8 @@ def _facts(episode: Episode, fmt: Formatter) -> tuple[tuple[str, str], ...]:
         facts.append((t["encoding"], ", ".join(parts)))
     if record.sources:
         described = "; ".join(
-            f"{s.name} ({s.codec}, {fmt.number(s.sample_rate / 1000, trim=True)} kHz, "
+            f"{s.name} ({format_words(s.name, s.codec, floating=t['float'])}, "
+            f"{fmt.number(s.sample_rate / 1000, trim=True)} kHz, "
             f"{t['mono'] if s.channels == 1 else t['stereo'] if s.channels == 2 else s.channels}, "
             f"{clock(s.duration, hours=True)})"
             for s in record.sources

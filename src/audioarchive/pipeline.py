@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
@@ -43,8 +44,9 @@ from audioarchive.recordings import probe_recordings
 from audioarchive.session import Session, Workspace
 from audioarchive.sidecar import render_archive_files
 from audioarchive.site import render_site
-from audioarchive.storage import UploadReport
+from audioarchive.storage import Forecast, UploadReport
 from audioarchive.storage import connect as connect_storage
+from audioarchive.storage.plan import PENDING_NAME
 from audioarchive.tags import TagSet, episode_tags, master_tags, write_tags
 from audioarchive.text import sha256_bytes, sha256_file
 from audioarchive.timeline import Timeline
@@ -83,6 +85,7 @@ class BuildReport:
     feed: Path | None = None
     index: Path | None = None
     dry_run: bool = False
+    forecast: Forecast | None = None  # dry run: what the build would change in feed/
 
     @property
     def failed(self) -> tuple[EpisodeResult, ...]:
@@ -522,6 +525,7 @@ def _plan(
     force: bool,
 ) -> BuildReport:
     results = []
+    forecast = _ForecastBuilder()
     for session in selected:
         previous = load_record(workspace.paths.state, session.id)
         sources = _sources(session, infos[session.id], previous)
@@ -531,6 +535,7 @@ def _plan(
             or previous.audio_key != _audio_key(workspace, session, sources)
         ):
             results.append(EpisodeResult(session.id, "planned", "would process audio and tags"))
+            forecast.rendered(workspace, session, previous)
             continue
         tagset, master_tagset = _tagsets(
             workspace, session, previous.timeline, sources, previous.loudness
@@ -543,9 +548,64 @@ def _plan(
         )
         if tag_key != previous.tag_key:
             results.append(EpisodeResult(session.id, "planned", "would update tags"))
+            forecast.retagged(workspace, session, previous, tagset)
         else:
             results.append(EpisodeResult(session.id, "unchanged", "up to date", previous))
-    return BuildReport(episodes=tuple(results), dry_run=True)
+    return BuildReport(episodes=tuple(results), dry_run=True, forecast=forecast.done())
+
+
+@dataclass
+class _ForecastBuilder:
+    """The media names a dry run's skipped build would write (they are content hashes)."""
+
+    add: dict[str, tuple[int, str]] = field(default_factory=dict)
+    drop: set[str] = field(default_factory=set)
+    rebuilt: set[str] = field(default_factory=set)
+
+    def rendered(
+        self, workspace: Workspace, session: Session, previous: EpisodeRecord | None
+    ) -> None:
+        """New audio: its name is known once rendered."""
+        for fmt in ("mp3", *workspace.settings.audio.extra_formats):
+            self._replace(
+                session, previous, f"episodes/{session.id}/{session.id}-{PENDING_NAME}.{fmt}", 0, ""
+            )
+
+    def retagged(
+        self, workspace: Workspace, session: Session, previous: EpisodeRecord, tagset: TagSet
+    ) -> None:
+        """New tags on the same audio: tag a scratch copy of the encode, as the build will."""
+        cache = workspace.paths.state / "cache" / session.id
+        with tempfile.TemporaryDirectory(prefix=".dry-run-", dir=workspace.paths.state) as tmp:
+            for fmt in ("mp3", *workspace.settings.audio.extra_formats):
+                src = cache / f"public.{fmt}"
+                if not src.is_file():  # the build will render it again
+                    self.rendered(workspace, session, previous)
+                    return
+                copy = Path(tmp) / f"copy.{fmt}"
+                shutil.copyfile(src, copy)
+                write_tags(copy, tagset)
+                digest = sha256_file(copy)
+                relpath = f"episodes/{session.id}/{session.id}-{digest[:10]}.{fmt}"
+                self._replace(session, previous, relpath, copy.stat().st_size, digest)
+
+    def _replace(
+        self,
+        session: Session,
+        previous: EpisodeRecord | None,
+        relpath: str,
+        size: int,
+        digest: str,
+    ) -> None:
+        old = {m.path for m in previous.media} if previous is not None else set()
+        if relpath in old:
+            return
+        self.add[relpath] = (size, digest)
+        self.drop.update(p for p in old if p.rsplit(".", 1)[-1] == relpath.rsplit(".", 1)[-1])
+        self.rebuilt.update(("feed.xml", f"episodes/{session.id}/index.html"))
+
+    def done(self) -> Forecast:
+        return Forecast(dict(self.add), frozenset(self.drop), frozenset(self.rebuilt))
 
 
 # --- publish --------------------------------------------------------------------------------
@@ -593,6 +653,7 @@ def publish(
             dry_run=dry_run,
             force=force,
             progress=lambda label, fraction: notify(ProgressEvent("upload", label, fraction)),
+            forecast=report.forecast,
         )
     local = workspace.paths.rel(workspace.paths.feed) + "/"
     return PublishReport(

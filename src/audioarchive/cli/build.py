@@ -78,7 +78,9 @@ def publish_command(app: App, force: bool, dry_run: bool, as_json: bool) -> None
     longer published is removed last, so listeners never see a feed that points
     at a missing file. Unchanged objects are not sent again. Masters go to
     [archive_storage] when it is set. --dry-run lists what would be sent, changed
-    and removed; --force rebuilds and re-sends everything. Credentials come from
+    and removed, under the names the build will give them (audio rendered again
+    shows as <id>-<hash>.mp3: its name is its content's hash); --force rebuilds and
+    re-sends everything. Credentials come from
     AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE (never the config file).
 
     \b

@@ -30,7 +30,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from feedgen.feed import FeedGenerator  # first: feedgen.util needs lxml.etree loaded
 
 from audioarchive import __version__
-from audioarchive.episode import Episode, OutputFile, Publication
+from audioarchive.episode import INDEX_PAGE, Episode, OutputFile, Publication
 from audioarchive.errors import FeedError
 from audioarchive.feed_podcast2 import (
     AlternateEnclosureTag,
@@ -218,7 +218,7 @@ def _order(episode: Episode) -> tuple[float, str]:
 def _channel(publication: Publication) -> FeedGenerator:
     show = publication.show
     site = publication.site
-    home = ascii_url(publication.url(""))
+    home = ascii_url(publication.url(INDEX_PAGE))  # a file: plain S3 has no index documents
     artwork = ascii_url(publication.url(publication.artwork))
     fg = FeedGenerator()
     fg.load_extension("podcast")

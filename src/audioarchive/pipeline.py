@@ -31,6 +31,7 @@ from audioarchive.episode import (
     Publication,
     SourceFile,
     load_record,
+    page_path,
     remove_record,
     save_record,
 )
@@ -376,7 +377,7 @@ def _tagsets(
     """The public files' tags and the master's."""
     site = workspace.settings.site
     session = public_session(session, host_names(workspace.show))  # tags leave archive/
-    page_url = site.url(f"episodes/{session.id}/")
+    page_url = site.url(page_path(session.id))
     show, feed_url = workspace.show, site.feed_url
     return (
         episode_tags(

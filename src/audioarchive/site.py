@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 from audioarchive import __version__
 from audioarchive.audioformats import format_words
-from audioarchive.episode import Episode, OutputFile, Publication
+from audioarchive.episode import INDEX_PAGE, Episode, OutputFile, Publication
 from audioarchive.errors import SiteError
 from audioarchive.licenses import license_name, license_url
 from audioarchive.session import Person, Session, Venue
@@ -558,7 +558,7 @@ def render_site(publication: Publication) -> dict[str, bytes]:
         out["index.html"] = _render(
             "index.html",
             root="",
-            page="",
+            page=INDEX_PAGE,
             episodes=views,
             upcoming=[_upcoming(s, fmt) for s in publication.upcoming],
             apps=app_links(publication.site.feed_url, fmt.t),
@@ -568,7 +568,7 @@ def render_site(publication: Publication) -> dict[str, bytes]:
         )
         for index, episode in enumerate(newest):
             view = _episode_view(publication, episode, facets, fmt, full=True)
-            out[f"{episode.page_path}index.html"] = _render(
+            out[episode.page_path] = _render(
                 "episode.html",
                 root="../../",
                 page=episode.page_path,

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Kill-and-resume: SIGKILL a build or a publish at random moments, then check nothing was lost.
 
-Usage: python scripts/chaos.py [--rounds N] [--seed S] [--workdir DIR] [--only build|publish]
+Usage: python scripts/chaos.py [--rounds N] [--seed S] [--workdir DIR] [--only build|publish|kills]
+       [--minutes M] [--kill-rounds K]
 
 Each round copies a fresh sample workspace, starts `audioarchive build`, kills it
 with SIGKILL after a random delay (within the time a whole build takes), checks
@@ -16,6 +17,12 @@ moment; at that instant the served feed must name only complete objects (each
 enclosure answers a ranged GET with its announced length); then a normal
 publish must leave exactly the objects, with the same bytes, that an
 uninterrupted publish leaves. Prints the rounds survived and anything lost.
+
+The kill rounds replay what an organiser met (#19): a workspace with the samples and a
+12-minute session recorded in three parts, not built yet, published into a fresh prefix;
+publishes killed with SIGKILL after 1, 3 and 6 s, one after the other (in the build and
+the upload: the stage of each kill is printed), then a normal publish, which must exit 0
+and leave every file of feed/ in storage, with the bytes of feed/.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import argparse
 import hashlib
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -270,6 +278,180 @@ def run_publish_chaos(rounds: int, seed: int, workdir: Path) -> ChaosReport:
     return report
 
 
+LONG_SESSION = "2023-03-16-seance-longue"
+LONG_SESSION_YAML = f"""id: {LONG_SESSION}
+title: "Séance longue, enregistrée en trois parties"
+date: 2023-03-16T19:00:00+01:00
+season: 1
+episode: 5
+description: "Une longue séance, coupée en trois fichiers par l'enregistreur."
+"""
+
+
+@dataclass
+class Kill:
+    """One publish killed with SIGKILL: when, and in which stage it was at that instant."""
+
+    delay: float
+    stage: str  # "build", "upload", or "finished" (it ended before the kill: not mid-run)
+
+
+def make_long_session(root: Path, minutes: float, parts: int) -> None:
+    """A multi-part session (a recorder splitting a long meeting) added to the workspace."""
+    from audioarchive.config import ToolSettings  # noqa: PLC0415
+    from audioarchive.ffmpeg import find_tools  # noqa: PLC0415
+    from audioarchive.samples import MeetingSpec, default_turns, synthesize_meeting  # noqa: PLC0415
+
+    folder = root / "recordings" / LONG_SESSION
+    if folder.is_dir() and len(list(folder.glob("*.WAV"))) == parts:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    tools = find_tools(ToolSettings(), encoders=("pcm_s24le",))
+    spec = MeetingSpec(default_turns(12.0), lead=3.0, tail=2.0, minutes=minutes, parts=parts)
+    with tempfile.TemporaryDirectory() as tmp:
+        meeting = synthesize_meeting(tools, Path(tmp) / "long.wav", spec)
+        for number, part in enumerate(meeting.parts, start=1):
+            part.replace(folder / f"ZOOM{number:04d}.WAV")
+    (root / "metadata" / "sessions" / f"{LONG_SESSION}.yaml").write_text(
+        LONG_SESSION_YAML, encoding="utf-8"
+    )
+
+
+def _stage(log: Path) -> str:
+    """The stage a publish is in, from its -v log: the upload starts with the plan line."""
+    text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+    return "upload" if "storage: " in text else "build"
+
+
+def _kill_after(command: list[str], delay: float, env: dict[str, str], log: Path) -> Kill:
+    with (
+        log.open("wb") as err,
+        subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err, env=env) as proc,
+    ):
+        try:
+            proc.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            stage = _stage(log)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            return Kill(delay, stage)
+    return Kill(delay, "finished")
+
+
+def run_kill_sequence(
+    rounds: int,
+    workdir: Path,
+    *,
+    minutes: float = 12.0,
+    parts: int = 3,
+    delays: tuple[float, ...] | None = (1.0, 3.0, 6.0),
+    samples: bool = True,
+) -> tuple[ChaosReport, list[Kill]]:
+    """Into a fresh prefix each round: publishes killed one after the other, then one that
+    must succeed (exit 0) and leave exactly what an uninterrupted publish leaves.
+
+    The workspace is not built beforehand, so the kills land in the build (the multi-part
+    session's audio) as well as in the upload. ``delays=None`` places three kills from the
+    uninterrupted run's timing: early in the build, late in the build, and in the upload.
+    """
+    from tests.storage.conftest import storage_toml  # noqa: PLC0415 (test tooling)
+    from tests.storage.seaweed import run_seaweedfs  # noqa: PLC0415
+
+    report = ChaosReport()
+    kills: list[Kill] = []
+    env = _s3_environment(workdir)
+    source = workdir / "kill-template"
+    if not source.is_dir():
+        if samples:
+            shutil.copytree(make_template(workdir), source)
+        else:
+            source.mkdir(parents=True)
+            shutil.copytree(ROOT / "metadata", source / "metadata")
+            shutil.copyfile(ROOT / "audioarchive.toml", source / "audioarchive.toml")
+    make_long_session(source, minutes, parts)
+    with run_seaweedfs(workdir / "seaweedfs-kills") as server:
+        reference = workdir / "kill-reference"
+        shutil.rmtree(reference, ignore_errors=True)
+        shutil.copytree(source, reference)
+        (reference / "audioarchive.toml").write_text(storage_toml(server, "kill-reference"))
+        full, upload_at = _timed_publish(_verbose(reference, "publish"), env, workdir / "ref.log")
+        expected = _shape(_remote_digest(server, "kill-reference"))
+        plan = delays or (0.15 * upload_at, 0.75 * upload_at, upload_at + 0.4 * (full - upload_at))
+        for number in range(rounds):
+            report.rounds += 1
+            prefix = f"kills-{number}-{os.getpid()}"  # a fresh prefix: nothing there yet
+            ws = workdir / f"kill-round-{number}"
+            shutil.rmtree(ws, ignore_errors=True)
+            shutil.copytree(source, ws)
+            (ws / "audioarchive.toml").write_text(storage_toml(server, prefix))
+            where = f"kill round {number}"
+            problems = []
+            for index, delay in enumerate(plan):
+                kill = _kill_after(
+                    _verbose(ws, "publish"), delay, env, workdir / f"kill-{index}.log"
+                )
+                kills.append(kill)
+                report.killed_mid_run += kill.stage != "finished"
+                problems += [
+                    f"{where}, after the kill at {delay:.1f}s ({kill.stage}): served feed: {p}"
+                    for p in _served_feed_problems(server, prefix)
+                ]
+            resumed = subprocess.run(
+                _command(ws, "publish"), capture_output=True, text=True, check=False, env=env
+            )
+            if resumed.returncode != 0:
+                problems.append(
+                    f"{where}: the publish after the kills exited {resumed.returncode}: "
+                    + resumed.stderr.strip()[-600:]
+                )
+            remote = _remote_digest(server, prefix)
+            local = {k.removeprefix("feed/"): v for k, v in tree_digest(ws).items()}
+            local = {k: v for k, v in local.items() if not k.startswith("archive/")}
+            problems += _differences(where, "remote (against feed/) ", local, remote)
+            problems += _differences(where, "published ", expected, _shape(remote))
+            report.problems.extend(problems)
+            report.survived += not problems
+            shutil.rmtree(ws, ignore_errors=True)
+    return report, kills
+
+
+def _verbose(root: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "audioarchive", "--workspace", str(root), "-v", *args]
+
+
+def _timed_publish(command: list[str], env: dict[str, str], log: Path) -> tuple[float, float]:
+    """Run an uninterrupted publish; return its duration and when its upload began."""
+    started = time.monotonic()
+    upload_at = None
+    with (
+        log.open("wb") as err,
+        subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err, env=env) as proc,
+    ):
+        while proc.poll() is None:
+            if upload_at is None and _stage(log) == "upload":
+                upload_at = time.monotonic() - started
+            time.sleep(0.05)
+        if proc.returncode != 0:
+            raise RuntimeError(f"the reference publish failed: {log.read_text()[-600:]}")
+    full = time.monotonic() - started
+    return full, upload_at if upload_at is not None else full * 0.8
+
+
+def _served_feed_problems(server: S3Server, prefix: str) -> list[str]:
+    from tests.storage.helpers import feed_problems  # noqa: PLC0415 (test tooling)
+
+    return feed_problems(server, prefix)
+
+
+_HASHED = re.compile(r"-[0-9a-f]{10}\.")
+
+
+def _shape(digest: dict[str, str]) -> dict[str, str]:
+    """Object names with content hashes blanked, each with its kind: two prefixes hold the
+    same files with other URLs inside (so other bytes and hashes), never other names."""
+    return {_HASHED.sub("-<hash>.", name): Path(name).suffix for name in digest}
+
+
 def _differences(
     where: str, label: str, expected: dict[str, str], got: dict[str, str]
 ) -> list[str]:
@@ -290,15 +472,28 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--seed", type=int, default=2022)
     parser.add_argument("--workdir", type=Path, default=None)
-    parser.add_argument("--only", choices=("build", "publish"), default=None)
+    parser.add_argument("--only", choices=("build", "publish", "kills"), default=None)
+    parser.add_argument(
+        "--minutes", type=float, default=12.0, help="length of the multi-part session (kills)"
+    )
+    parser.add_argument(
+        "--kill-rounds", type=int, default=3, help="rounds of the kill sequence (kills)"
+    )
     options = parser.parse_args()
     failed = False
     with tempfile.TemporaryDirectory(prefix="audioarchive-chaos-") as tmp:
         workdir = options.workdir or Path(tmp)
-        modes = [options.only] if options.only else ["build", "publish"]
+        modes = [options.only] if options.only else ["build", "publish", "kills"]
         for mode in modes:
-            run = run_chaos if mode == "build" else run_publish_chaos
-            report = run(options.rounds, options.seed, workdir)
+            if mode == "kills":
+                report, kills = run_kill_sequence(
+                    options.kill_rounds, workdir, minutes=options.minutes
+                )
+                stages = ", ".join(f"{k.delay:.0f}s: {k.stage}" for k in kills)
+                print(f"kills: {stages}", flush=True)
+            else:
+                run = run_chaos if mode == "build" else run_publish_chaos
+                report = run(options.rounds, options.seed, workdir)
             print(
                 f"{mode}: {report.survived}/{report.rounds} rounds survived "
                 f"({report.killed_mid_run} killed mid-run)",

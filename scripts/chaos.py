@@ -28,6 +28,7 @@ and leave every file of feed/ in storage, with the bytes of feed/.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
 import random
@@ -110,6 +111,23 @@ def make_template(workdir: Path) -> Path:
     return template
 
 
+_ATTEMPTS = 4
+
+
+def _killed(command: list[str], delay: float, env: dict[str, str]) -> bool:
+    """Run ``command`` and SIGKILL it after ``delay`` s; whether it was still running."""
+    with subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+    ) as proc:
+        try:
+            proc.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            return True
+    return False
+
+
 def run_chaos(
     rounds: int, seed: int, workdir: Path, args: tuple[str, ...] = ("build",)
 ) -> ChaosReport:
@@ -126,17 +144,14 @@ def run_chaos(
     for number in range(rounds):
         report.rounds += 1
         ws = workdir / f"round-{number}"
-        shutil.rmtree(ws, ignore_errors=True)
-        shutil.copytree(template, ws)
         delay = rng.uniform(0.05, full)
-        with subprocess.Popen(
-            _command(ws, *args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        ) as proc:
-            time.sleep(delay)
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGKILL)
+        for _attempt in range(_ATTEMPTS):  # a run that ended before its kill is tried again
+            shutil.rmtree(ws, ignore_errors=True)
+            shutil.copytree(template, ws)
+            if _killed(_command(ws, *args), delay, os.environ.copy()):
                 report.killed_mid_run += 1
-            proc.wait()
+                break
+            delay /= 2
         problems = [
             f"round {number} (kill at {delay:.2f}s): {p}"
             for p in check_public_tree(ws, "http://localhost:8000")
@@ -245,22 +260,16 @@ def run_publish_chaos(rounds: int, seed: int, workdir: Path) -> ChaosReport:
         expected_local = tree_digest(reference)
         for number in range(rounds):
             report.rounds += 1
-            _wipe(server, prefix)
             ws = workdir / f"publish-round-{number}"
-            shutil.rmtree(ws, ignore_errors=True)
-            shutil.copytree(built, ws)
             delay = rng.uniform(0.05, full)
-            with subprocess.Popen(
-                _command(ws, "publish"),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                env=env,
-            ) as proc:
-                time.sleep(delay)
-                if proc.poll() is None:
-                    proc.send_signal(signal.SIGKILL)
+            for _attempt in range(_ATTEMPTS):  # a run that ended before its kill: again
+                _wipe(server, prefix)
+                shutil.rmtree(ws, ignore_errors=True)
+                shutil.copytree(built, ws)
+                if _killed(_command(ws, "publish"), delay, env):
                     report.killed_mid_run += 1
-                proc.wait()
+                    break
+                delay /= 2
             where = f"publish round {number} (kill at {delay:.2f}s)"
             problems = [f"{where}: served feed: {p}" for p in feed_problems(server, prefix)]
             resumed = subprocess.run(
@@ -338,6 +347,35 @@ def _kill_after(command: list[str], delay: float, env: dict[str, str], log: Path
     return Kill(delay, "finished")
 
 
+#: Kills placed by events rather than times (the short form in the test suite): the moment
+#: the log shows the marker, plus a delay; each lands in its stage on a slow or fast machine.
+EVENT_KILLS: tuple[tuple[str, float], ...] = (
+    ("processing audio", 0.3),  # the build, as the first episode's audio starts
+    ("processing audio", 1.0),  # the build again, further in (earlier episodes are done)
+    ("storage: sending", 0.0),  # the upload, as the first objects go
+)
+
+
+def _kill_at(command: list[str], marker: str, after: float, env: dict[str, str], log: Path) -> Kill:
+    """Start ``command``; once its log shows ``marker``, wait ``after`` seconds and kill it."""
+    started = time.monotonic()
+    with (
+        log.open("wb") as err,
+        subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err, env=env) as proc,
+    ):
+        while proc.poll() is None and marker not in log.read_text(errors="replace"):
+            time.sleep(0.02)
+        if after > 0:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=after)
+        if proc.poll() is not None:
+            return Kill(time.monotonic() - started, "finished")
+        stage = _stage(log)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        return Kill(time.monotonic() - started, stage)
+
+
 def run_kill_sequence(
     rounds: int,
     workdir: Path,
@@ -345,14 +383,16 @@ def run_kill_sequence(
     minutes: float = 12.0,
     parts: int = 3,
     delays: tuple[float, ...] | None = (1.0, 3.0, 6.0),
+    events: tuple[tuple[str, float], ...] = EVENT_KILLS,
     samples: bool = True,
 ) -> tuple[ChaosReport, list[Kill]]:
     """Into a fresh prefix each round: publishes killed one after the other, then one that
-    must succeed (exit 0) and leave exactly what an uninterrupted publish leaves.
+    must succeed (exit 0) and leave in storage exactly the files of its feed/, named as an
+    uninterrupted publish names them.
 
     The workspace is not built beforehand, so the kills land in the build (the multi-part
-    session's audio) as well as in the upload. ``delays=None`` places three kills from the
-    uninterrupted run's timing: early in the build, late in the build, and in the upload.
+    session's audio) as well as in the upload. ``delays=None`` places the kills by
+    ``events`` instead (a log marker and a delay): in the build, and in the upload.
     """
     from tests.storage.conftest import storage_toml  # noqa: PLC0415 (test tooling)
     from tests.storage.seaweed import run_seaweedfs  # noqa: PLC0415
@@ -368,15 +408,18 @@ def run_kill_sequence(
             source.mkdir(parents=True)
             shutil.copytree(ROOT / "metadata", source / "metadata")
             shutil.copyfile(ROOT / "audioarchive.toml", source / "audioarchive.toml")
+            for session in (source / "metadata" / "sessions").glob("*.yaml"):
+                if "recording:" in session.read_text(encoding="utf-8"):
+                    session.unlink()  # the samples' sessions, whose recordings are not made
     make_long_session(source, minutes, parts)
+    plan = [("", d) for d in delays] if delays is not None else list(events)
     with run_seaweedfs(workdir / "seaweedfs-kills") as server:
         reference = workdir / "kill-reference"
         shutil.rmtree(reference, ignore_errors=True)
         shutil.copytree(source, reference)
         (reference / "audioarchive.toml").write_text(storage_toml(server, "kill-reference"))
-        full, upload_at = _timed_publish(_verbose(reference, "publish"), env, workdir / "ref.log")
+        subprocess.run(_command(reference, "publish"), check=True, capture_output=True, env=env)
         expected = _shape(_remote_digest(server, "kill-reference"))
-        plan = delays or (0.15 * upload_at, 0.75 * upload_at, upload_at + 0.4 * (full - upload_at))
         for number in range(rounds):
             report.rounds += 1
             prefix = f"kills-{number}-{os.getpid()}"  # a fresh prefix: nothing there yet
@@ -386,14 +429,17 @@ def run_kill_sequence(
             (ws / "audioarchive.toml").write_text(storage_toml(server, prefix))
             where = f"kill round {number}"
             problems = []
-            for index, delay in enumerate(plan):
-                kill = _kill_after(
-                    _verbose(ws, "publish"), delay, env, workdir / f"kill-{index}.log"
+            for index, (marker, delay) in enumerate(plan):
+                command, log = _verbose(ws, "publish"), workdir / f"kill-{index}.log"
+                kill = (
+                    _kill_at(command, marker, delay, env, log)
+                    if marker
+                    else _kill_after(command, delay, env, log)
                 )
                 kills.append(kill)
                 report.killed_mid_run += kill.stage != "finished"
                 problems += [
-                    f"{where}, after the kill at {delay:.1f}s ({kill.stage}): served feed: {p}"
+                    f"{where}, after the kill at {kill.delay:.1f}s ({kill.stage}): served feed: {p}"
                     for p in _served_feed_problems(server, prefix)
                 ]
             resumed = subprocess.run(
@@ -405,8 +451,11 @@ def run_kill_sequence(
                     + resumed.stderr.strip()[-600:]
                 )
             remote = _remote_digest(server, prefix)
-            local = {k.removeprefix("feed/"): v for k, v in tree_digest(ws).items()}
-            local = {k: v for k, v in local.items() if not k.startswith("archive/")}
+            local = {
+                k.removeprefix("feed/"): v
+                for k, v in tree_digest(ws).items()
+                if k.startswith("feed/")
+            }
             problems += _differences(where, "remote (against feed/) ", local, remote)
             problems += _differences(where, "published ", expected, _shape(remote))
             report.problems.extend(problems)

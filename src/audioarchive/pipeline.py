@@ -295,7 +295,7 @@ def _build_episode_unchecked(
     if status == "unchanged" and outputs_current and previous is not None:
         return EpisodeResult(session.id, "unchanged", "up to date", previous)
     if new_master is None and previous is not None and previous.master is not None:
-        _check_master_fixity(ctx, master_dest, previous.master.sha256)
+        _check_master_fixity(ctx, master_dest, previous.master.sha256, session.id)
     ctx.progress(ProgressEvent("tags", session.id, 0.0))
     media = tuple(
         _publish_media(ctx, session, fmt, src, tagset) for fmt, src in public_cache.items()
@@ -319,6 +319,7 @@ def _build_episode_unchecked(
         },
     )
     save_record(paths.state, record)
+    _forget_pending_master(workspace, session.id)
     if status == "unchanged":
         status = "retagged"
     return EpisodeResult(
@@ -395,10 +396,17 @@ def _tagsets(
     )
 
 
-def _check_master_fixity(ctx: _Context, master: Path, expected: str) -> None:
+def _check_master_fixity(ctx: _Context, master: Path, expected: str, episode_id: str) -> None:
     """Never re-tag a master whose bytes changed since it was written: that would record
-    the damaged bytes' checksum in the manifest and hide the damage from ``verify``."""
-    if sha256_file(master) != expected:
+    the damaged bytes' checksum in the manifest and hide the damage from ``verify``.
+
+    A master this program wrote whose record a killed run did not save yet is not damaged:
+    its checksum is in the pending note written before it replaced the old one.
+    """
+    actual = sha256_file(master)
+    pending = _pending_master(ctx.workspace, episode_id)
+    ours = pending.read_text(encoding="ascii").strip() if pending.is_file() else ""
+    if actual not in (expected, ours):
         raise AudioArchiveError(
             f"{ctx.workspace.paths.rel(master)}: differs from the checksum recorded when it "
             "was written (damaged or edited); not re-tagged",
@@ -440,11 +448,22 @@ def _write_master(
         else:
             shutil.copyfile(src, tmp)
         write_tags(tmp, tagset)  # type: ignore[arg-type]
+        digest = sha256_file(tmp)
+        # written before the master is replaced, removed once the record holds the checksum:
+        # a run killed in between leaves the next run a note that these bytes are its own
+        write_atomic(_pending_master(ctx.workspace, dest.stem), f"{digest}\n".encode())
     ctx.note(dest)
     relpath = dest.relative_to(ctx.workspace.paths.archive).as_posix()
-    return OutputFile(
-        "flac", relpath, dest.stat().st_size, sha256_file(dest), media_type(dest.name)
-    )
+    return OutputFile("flac", relpath, dest.stat().st_size, digest, media_type(dest.name))
+
+
+def _pending_master(workspace: Workspace, episode_id: str) -> Path:
+    """The checksum of a master written but not yet in its episode's record."""
+    return workspace.paths.state / "pending" / f"{episode_id}.master-sha256"
+
+
+def _forget_pending_master(workspace: Workspace, episode_id: str) -> None:
+    _pending_master(workspace, episode_id).unlink(missing_ok=True)
 
 
 # --- the whole collection -------------------------------------------------------------------

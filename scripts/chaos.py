@@ -19,7 +19,8 @@ publish must leave exactly the objects, with the same bytes, that an
 uninterrupted publish leaves. Prints the rounds survived and anything lost.
 
 The kill rounds replay what an organiser met (#19): a workspace with the samples and a
-12-minute session recorded in three parts, not built yet, published into a fresh prefix;
+12-minute session recorded in three parts (the samples built as `make demo` leaves them, the
+long session not), published into a fresh prefix;
 publishes killed with SIGKILL after 1, 3 and 6 s, one after the other (in the build and
 the upload: the stage of each kill is printed), then a normal publish, which must exit 0
 and leave every file of feed/ in storage, with the bytes of feed/.
@@ -390,8 +391,10 @@ def run_kill_sequence(
     must succeed (exit 0) and leave in storage exactly the files of its feed/, named as an
     uninterrupted publish names them.
 
-    The workspace is not built beforehand, so the kills land in the build (the multi-part
-    session's audio) as well as in the upload. ``delays=None`` places the kills by
+    With ``samples``, the samples are built first with the workspace's own base URL (as
+    ``make demo`` leaves them), so the publishes re-tag them for the bucket's URL; the
+    multi-part session is not built beforehand, so the kills land in the build (its audio)
+    as well as in the upload. ``delays=None`` places the kills by
     ``events`` instead (a log marker and a delay): in the build, and in the upload.
     """
     from tests.storage.conftest import storage_toml  # noqa: PLC0415 (test tooling)
@@ -404,6 +407,9 @@ def run_kill_sequence(
     if not source.is_dir():
         if samples:
             shutil.copytree(make_template(workdir), source)
+            # built first, as `make demo` leaves it: setting up [storage] then changes
+            # base_url, so the first publish re-tags every sample (the window of #19)
+            subprocess.run(_command(source, "build"), check=True, capture_output=True)
         else:
             source.mkdir(parents=True)
             shutil.copytree(ROOT / "metadata", source / "metadata")

@@ -303,7 +303,7 @@ class Kill:
     """One publish killed with SIGKILL: when, and in which stage it was at that instant."""
 
     delay: float
-    stage: str  # "build", "upload", or "finished" (it ended before the kill: not mid-run)
+    stage: str  # "start", "build", "upload", or "finished" (ended before the kill)
 
 
 def make_long_session(root: Path, minutes: float, parts: int) -> None:
@@ -328,9 +328,12 @@ def make_long_session(root: Path, minutes: float, parts: int) -> None:
 
 
 def _stage(log: Path) -> str:
-    """The stage a publish is in, from its -v log: the upload starts with the plan line."""
+    """The stage a publish is in, from its -v log: "start" (Python starting, the storage
+    preflight: nothing logged yet), "build", or "upload" (from the storage plan line on)."""
     text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
-    return "upload" if "storage: " in text else "build"
+    if "storage: " in text:
+        return "upload"
+    return "build" if text.strip() else "start"
 
 
 def _kill_after(command: list[str], delay: float, env: dict[str, str], log: Path) -> Kill:

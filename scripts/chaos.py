@@ -21,8 +21,9 @@ uninterrupted publish leaves. Prints the rounds survived and anything lost.
 The kill rounds replay what an organiser met (#19): a workspace with the samples and a
 12-minute session recorded in three parts (the samples built as `make demo` leaves them, the
 long session not), published into a fresh prefix;
-publishes killed with SIGKILL after 1, 3 and 6 s, one after the other (in the build and
-the upload: the stage of each kill is printed), then a normal publish, which must exit 0
+publishes killed with SIGKILL after 1, 3 and 6 s, then as the audio starts, further into
+the build and as the upload starts, one after the other (the stage of each kill is
+printed), then a normal publish, which must exit 0
 and leave every file of feed/ in storage, with the bytes of feed/.
 """
 
@@ -386,7 +387,7 @@ def run_kill_sequence(
     *,
     minutes: float = 12.0,
     parts: int = 3,
-    delays: tuple[float, ...] | None = (1.0, 3.0, 6.0),
+    delays: tuple[float, ...] = (1.0, 3.0, 6.0),
     events: tuple[tuple[str, float], ...] = EVENT_KILLS,
     samples: bool = True,
 ) -> tuple[ChaosReport, list[Kill]]:
@@ -397,8 +398,10 @@ def run_kill_sequence(
     With ``samples``, the samples are built first with the workspace's own base URL (as
     ``make demo`` leaves them), so the publishes re-tag them for the bucket's URL; the
     multi-part session is not built beforehand, so the kills land in the build (its audio)
-    as well as in the upload. ``delays=None`` places the kills by
-    ``events`` instead (a log marker and a delay): in the build, and in the upload.
+    as well as in the upload. The kills come one after the other: first after each of
+    ``delays`` seconds (the organiser's 1, 3 and 6 s, which on a loaded machine may all land
+    while Python starts), then by ``events`` (a log marker and a delay), which land in the
+    build and in the upload whatever the machine's speed.
     """
     from tests.storage.conftest import storage_toml  # noqa: PLC0415 (test tooling)
     from tests.storage.seaweed import run_seaweedfs  # noqa: PLC0415
@@ -421,7 +424,7 @@ def run_kill_sequence(
                 if "recording:" in session.read_text(encoding="utf-8"):
                     session.unlink()  # the samples' sessions, whose recordings are not made
     make_long_session(source, minutes, parts)
-    plan = [("", d) for d in delays] if delays is not None else list(events)
+    plan = [("", d) for d in delays] + list(events)
     with run_seaweedfs(workdir / "seaweedfs-kills") as server:
         reference = workdir / "kill-reference"
         shutil.rmtree(reference, ignore_errors=True)

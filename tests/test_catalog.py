@@ -57,7 +57,7 @@ def test_public_catalogue_json_and_csv(built: Ws) -> None:
     (audio,) = first["audio"]
     mp3 = feed / audio["url"].removeprefix("http://localhost:8000/")
     assert (audio["size"], audio["sha256"]) == (mp3.stat().st_size, _sha(mp3))
-    assert first["page_url"] == "http://localhost:8000/episodes/2022-10-25-a/"
+    assert first["page_url"] == "http://localhost:8000/episodes/2022-10-25-a/index.html"
     assert [c["title"] for c in first["chapters"]] == ["Intro", "Guest"]
     assert first["license_url"] == "https://creativecommons.org/licenses/by-sa/4.0/"
     rows = list(csv.DictReader(io.StringIO((feed / "catalog.csv").read_text(encoding="utf-8"))))

@@ -119,7 +119,7 @@ def test_podcast_guid_matches_the_namespace_examples(feed_url: str, guid: str) -
 def test_channel_carries_every_tag(root: Any) -> None:
     channel = one(root, "/rss[@version='2.0']/channel")
     assert one(channel, "title/text()") == "Numérique et services publics"
-    assert one(channel, "link/text()") == url("")
+    assert one(channel, "link/text()") == url("index.html")
     assert one(channel, "description/text()") == "Les rencontres du Mouton Numérique, enregistrées."
     assert one(channel, "language/text()") == "fr"
     assert one(channel, "itunes:image/@href") == url(ARTWORK)
@@ -201,7 +201,7 @@ def test_items_newest_first_only_recorded_sessions(root: Any) -> None:
 def test_rich_item_carries_every_tag(root: Any) -> None:
     item = one(root, f"//item[guid='{RICH}']")
     assert one(item, "title/text()") == "Le non-recours aux droits"
-    assert one(item, "link/text()") == url(f"episodes/{RICH}/")
+    assert one(item, "link/text()") == url(f"episodes/{RICH}/index.html")
     assert one(item, "pubDate/text()") == "Tue, 25 Oct 2022 19:00:00 +0200"
     enclosure = one(item, "enclosure")
     assert dict(enclosure.attrib) == {
@@ -328,7 +328,7 @@ def test_feedparser_reads_every_field_it_knows(files: dict[str, bytes]) -> None:
     assert not parsed.bozo
     feed = parsed.feed
     assert feed.title == "Numérique et services publics"
-    assert feed.link == url("")
+    assert feed.link == url("index.html")
     assert feed.subtitle == "Les rencontres du Mouton Numérique, enregistrées."
     assert feed.language == "fr"
     assert feed.image.href == url(ARTWORK)
@@ -352,7 +352,7 @@ def test_feedparser_reads_every_field_it_knows(files: dict[str, bytes]) -> None:
     assert [e.id for e in parsed.entries] == ["2023-01-19-c", "2022-11-24-b", RICH]
     entry = parsed.entries[2]
     assert entry.title == "Le non-recours aux droits"
-    assert entry.link == url(f"episodes/{RICH}/")
+    assert entry.link == url(f"episodes/{RICH}/index.html")
     assert entry.guidislink is False
     assert entry.published == "Tue, 25 Oct 2022 19:00:00 +0200"
     assert tuple(entry.published_parsed)[:5] == (2022, 10, 25, 17, 0)
@@ -388,7 +388,7 @@ def _podcastparser(data: bytes) -> dict[str, Any]:
 def test_podcastparser_reads_every_field_it_knows(files: dict[str, bytes]) -> None:
     podcast = _podcastparser(files["feed.xml"])
     assert podcast["title"] == "Numérique et services publics"
-    assert podcast["link"] == url("")
+    assert podcast["link"] == url("index.html")
     assert podcast["description"] == "Les rencontres du Mouton Numérique, enregistrées."
     assert podcast["cover_url"] == url(ARTWORK)
     assert podcast["type"] == "episodic"
@@ -406,7 +406,7 @@ def test_podcastparser_reads_every_field_it_knows(files: dict[str, bytes]) -> No
     assert list(episodes) == ["2023-01-19-c", "2022-11-24-b", RICH]
     rich = episodes[RICH]
     assert rich["title"] == "Le non-recours aux droits"
-    assert rich["link"] == url(f"episodes/{RICH}/")
+    assert rich["link"] == url(f"episodes/{RICH}/index.html")
     assert rich["description"].startswith("Avec Clara Deville et […], militant.")
     assert rich["description_html"].startswith("<p>Avec <strong>Clara Deville</strong>")
     assert rich["published"] == 1666717200

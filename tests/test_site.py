@@ -312,7 +312,7 @@ def test_index_lists_episodes_newest_first_with_facts_and_upcoming_apart(dressed
     assert "jeudi 19 février 2099, 19:00" in text_of(upcoming[0])
     assert "Centre social Le Picoulet" in text_of(upcoming[0])
     links = {a.get("href") for a in elements(root, "a")}
-    assert {"catalog.json", "catalog.csv", "feed.xml", f"episodes/{RICH}/"} <= links
+    assert {"catalog.json", "catalog.csv", "feed.xml", f"episodes/{RICH}/index.html"} <= links
     assert "podcast://localhost:8000/feed.xml" in links
     assert "pktc://subscribe/localhost:8000/feed.xml" in links
     feed_input = next(i for i in elements(root, "input") if i.get("id") == "feed-url")
@@ -397,7 +397,7 @@ def test_episode_page_has_player_chapters_transcript_downloads_and_facts(dressed
     assert "https://www.openstreetmap.org/?mlat=48.8697&mlon=2.3731#map=18/48.8697/2.3731" in hrefs
     assert "https://creativecommons.org/licenses/by-sa/4.0/" in hrefs
     assert "https://example.org/slides.pdf" in hrefs
-    assert "../../?topic=non-recours#topic-non-recours" in hrefs
+    assert "../../index.html?topic=non-recours#topic-non-recours" in hrefs
     assert f"../../{episode.enclosure.path}" in hrefs
 
 

@@ -69,7 +69,7 @@ def _grow_mp3(root: Path) -> None:
 
 
 def _bad_urls(root: Path) -> None:
-    edit(root, f"<link>{BASE}/</link>", "<link>/mouton/</link>")
+    edit(root, f"<link>{BASE}/index.html</link>", "<link>/mouton/</link>")
     edit(root, 'cast" href="https://example.org/clara"', 'cast" href="https://example.org/clarà"')
 
 

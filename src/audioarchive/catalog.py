@@ -23,7 +23,15 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from audioarchive.config import SiteSettings
-from audioarchive.episode import Episode, EpisodeRecord, Publication, load_record, public_chapters
+from audioarchive.episode import (
+    INDEX_PAGE,
+    Episode,
+    EpisodeRecord,
+    Publication,
+    load_record,
+    page_path,
+    public_chapters,
+)
 from audioarchive.errors import InputError
 from audioarchive.events import last_checks
 from audioarchive.licenses import license_url
@@ -172,7 +180,7 @@ def full_entry(
         "transcript": (
             f"recordings/{session.id}/{session.transcript.name}" if session.transcript else None
         ),
-        "page_url": site.url(f"episodes/{session.id}/") if record else None,
+        "page_url": site.url(page_path(session.id)) if record else None,
     }
     published = _published_chapter_starts(session, record)
     data["chapters"] = [
@@ -302,7 +310,7 @@ def public_catalog(publication: Publication) -> dict[str, Any]:
             "copyright": show.copyright,
             "website": show.website,
             "feed_url": publication.site.feed_url,
-            "site_url": publication.url(""),
+            "site_url": publication.url(INDEX_PAGE),
             "artwork_url": publication.url(publication.artwork),
         },
         "episodes": [public_entry(e, publication) for e in publication.episodes],

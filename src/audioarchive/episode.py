@@ -18,6 +18,8 @@ from audioarchive.timeline import Timeline
 from audioarchive.writing import write_atomic
 
 STATE_VERSION = 1
+#: The file every folder of the site links to: plain S3 buckets serve no index document.
+INDEX_PAGE = "index.html"
 
 
 @dataclass(frozen=True)
@@ -101,8 +103,9 @@ class Episode:
 
     @property
     def page_path(self) -> str:
-        """The episode page, relative to ``feed/``."""
-        return f"episodes/{self.id}/"
+        """The episode page, relative to ``feed/``: a file, never a folder, because a plain
+        S3 bucket (no website hosting) serves no index document for a folder."""
+        return page_path(self.id)
 
     @property
     def chapters(self) -> tuple[Chapter, ...]:
@@ -111,6 +114,11 @@ class Episode:
     @property
     def redactions(self) -> tuple[Redaction, ...]:
         return public_redactions(self.session.redactions, self.record.timeline)
+
+
+def page_path(episode_id: str) -> str:
+    """An episode's page relative to ``feed/`` (``episodes/<id>/index.html``)."""
+    return f"episodes/{episode_id}/{INDEX_PAGE}"
 
 
 def public_chapters(chapters: tuple[Chapter, ...], timeline: Timeline) -> tuple[Chapter, ...]:

@@ -30,7 +30,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from feedgen.feed import FeedGenerator  # first: feedgen.util needs lxml.etree loaded
 
 from audioarchive import __version__
-from audioarchive.episode import Episode, OutputFile, Publication
+from audioarchive.episode import INDEX_PAGE, Episode, OutputFile, Publication
 from audioarchive.errors import FeedError
 from audioarchive.feed_podcast2 import (
     AlternateEnclosureTag,
@@ -45,6 +45,7 @@ from audioarchive.feed_podcast2 import (
     podcast_guid,
     register,
 )
+from audioarchive.feed_psc import SimpleChapter, register_simple_chapters
 from audioarchive.feedmeta import RemoteFeed
 from audioarchive.licenses import license_url
 from audioarchive.session import Person, Session, Show, Venue
@@ -224,11 +225,12 @@ def _order(episode: Episode) -> tuple[float, str]:
 def _channel(publication: Publication) -> FeedGenerator:
     show = publication.show
     site = publication.site
-    home = ascii_url(publication.url(""))
+    home = ascii_url(publication.url(INDEX_PAGE))  # a file: plain S3 has no index documents
     artwork = ascii_url(publication.url(publication.artwork))
     fg = FeedGenerator()
     fg.load_extension("podcast")
     register(fg)
+    register_simple_chapters(fg)
     fg.title(show.title)
     fg.link(href=ascii_url(site.feed_url), rel="self")
     fg.link(href=home, rel="alternate")  # RSS <link>: feedgen takes the last
@@ -332,6 +334,15 @@ def _add_item(
     entry.podcastindex.image(image_tag(publication, publication.artwork_for(session.id)))
     entry.apple.explicit(show.explicit if session.explicit is None else session.explicit)
     _add_podcastindex(entry.podcastindex, publication, episode, files)
+    if chapters_path(episode.id) in files:  # the same chapters, in the item (gPodder)
+        entry.psc.chapters(
+            [
+                SimpleChapter(
+                    c.start, withhold(c.title, hidden), ascii_url(c.url) if c.url else None
+                )
+                for c in episode.chapters
+            ]
+        )
 
 
 def _add_podcastindex(

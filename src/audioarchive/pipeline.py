@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
@@ -30,6 +31,7 @@ from audioarchive.episode import (
     Publication,
     SourceFile,
     load_record,
+    page_path,
     remove_record,
     save_record,
 )
@@ -45,8 +47,9 @@ from audioarchive.recordings import probe_recordings
 from audioarchive.session import Session, Workspace
 from audioarchive.sidecar import render_archive_files
 from audioarchive.site import render_site
-from audioarchive.storage import UploadReport
+from audioarchive.storage import Forecast, UploadReport
 from audioarchive.storage import connect as connect_storage
+from audioarchive.storage.plan import PENDING_NAME
 from audioarchive.tags import TagSet, episode_tags, master_tags, write_tags
 from audioarchive.text import sha256_bytes, sha256_file
 from audioarchive.timeline import Timeline
@@ -88,6 +91,7 @@ class BuildReport:
     feed: Path | None = None
     index: Path | None = None
     dry_run: bool = False
+    forecast: Forecast | None = None  # dry run: what the build would change in feed/
 
     @property
     def failed(self) -> tuple[EpisodeResult, ...]:
@@ -290,8 +294,11 @@ def _build_episode(ctx: _Context, session: Session, infos: tuple[AudioInfo, ...]
     try:
         return _build_episode_unchecked(ctx, session, infos)
     except AudioArchiveError as err:
-        log.error("%s: %s", session.id, err.message)
-        return EpisodeResult(session.id, "failed", err.message)
+        # the caller reports the failure once, as "<id>: <message>": the message does not
+        # repeat the id, and nothing is logged here
+        message = err.message.removeprefix(f"{session.id}: ")
+        log.debug("%s: failed: %s", session.id, message)
+        return EpisodeResult(session.id, "failed", message)
 
 
 def _build_episode_unchecked(
@@ -345,7 +352,7 @@ def _build_episode_unchecked(
     if status == "unchanged" and outputs_current and previous is not None:
         return EpisodeResult(session.id, "unchanged", "up to date", previous)
     if new_master is None and previous is not None and previous.master is not None:
-        _check_master_fixity(ctx, master_dest, previous.master.sha256)
+        _check_master_fixity(ctx, master_dest, previous.master.sha256, session.id)
     ctx.progress(ProgressEvent("tags", session.id, 0.0))
     media = tuple(
         _publish_media(ctx, session, fmt, src, tagset) for fmt, src in public_cache.items()
@@ -382,6 +389,7 @@ def _build_episode_unchecked(
         },
     )
     save_record(paths.state, record)
+    _forget_pending_master(workspace, session.id)
     if status == "unchanged":
         status = "retagged"
     return EpisodeResult(
@@ -442,7 +450,7 @@ def _tagsets(
     """The public files' tags and the master's."""
     site = workspace.settings.site
     session = public_session(session, host_names(workspace.show))  # tags leave archive/
-    page_url = site.url(f"episodes/{session.id}/")
+    page_url = site.url(page_path(session.id))
     show, feed_url = workspace.show, site.feed_url
     return (
         episode_tags(
@@ -460,10 +468,17 @@ def _tagsets(
     )
 
 
-def _check_master_fixity(ctx: _Context, master: Path, expected: str) -> None:
+def _check_master_fixity(ctx: _Context, master: Path, expected: str, episode_id: str) -> None:
     """Never re-tag a master whose bytes changed since it was written: that would record
-    the damaged bytes' checksum in the manifest and hide the damage from ``verify``."""
-    if sha256_file(master) != expected:
+    the damaged bytes' checksum in the manifest and hide the damage from ``verify``.
+
+    A master this program wrote whose record a killed run did not save yet is not damaged:
+    its checksum is in the pending note written before it replaced the old one.
+    """
+    actual = sha256_file(master)
+    pending = _pending_master(ctx.workspace, episode_id)
+    ours = pending.read_text(encoding="ascii").strip() if pending.is_file() else ""
+    if actual not in (expected, ours):
         raise AudioArchiveError(
             f"{ctx.workspace.paths.rel(master)}: differs from the checksum recorded when it "
             "was written (damaged or edited); not re-tagged",
@@ -505,11 +520,22 @@ def _write_master(
         else:
             shutil.copyfile(src, tmp)
         write_tags(tmp, tagset)  # type: ignore[arg-type]
+        digest = sha256_file(tmp)
+        # written before the master is replaced, removed once the record holds the checksum:
+        # a run killed in between leaves the next run a note that these bytes are its own
+        write_atomic(_pending_master(ctx.workspace, dest.stem), f"{digest}\n".encode())
     ctx.note(dest)
     relpath = dest.relative_to(ctx.workspace.paths.archive).as_posix()
-    return OutputFile(
-        "flac", relpath, dest.stat().st_size, sha256_file(dest), media_type(dest.name)
-    )
+    return OutputFile("flac", relpath, dest.stat().st_size, digest, media_type(dest.name))
+
+
+def _pending_master(workspace: Workspace, episode_id: str) -> Path:
+    """The checksum of a master written but not yet in its episode's record."""
+    return workspace.paths.state / "pending" / f"{episode_id}.master-sha256"
+
+
+def _forget_pending_master(workspace: Workspace, episode_id: str) -> None:
+    _pending_master(workspace, episode_id).unlink(missing_ok=True)
 
 
 def _write_bwf_master(
@@ -615,6 +641,7 @@ def _plan(
     force: bool,
 ) -> BuildReport:
     results = []
+    forecast = _ForecastBuilder()
     for session in selected:
         previous = load_record(workspace.paths.state, session.id)
         sources = _sources(session, infos[session.id], previous)
@@ -624,6 +651,7 @@ def _plan(
             or previous.audio_key != _audio_key(workspace, session, sources)
         ):
             results.append(EpisodeResult(session.id, "planned", "would process audio and tags"))
+            forecast.rendered(workspace, session, previous)
             continue
         tagset, master_tagset = _tagsets(
             workspace, session, previous.timeline, sources, previous.loudness
@@ -631,9 +659,64 @@ def _plan(
         tag_key = _tag_key(workspace, previous.audio_key, tagset, master_tagset, sources)
         if tag_key != previous.tag_key:
             results.append(EpisodeResult(session.id, "planned", "would update tags"))
+            forecast.retagged(workspace, session, previous, tagset)
         else:
             results.append(EpisodeResult(session.id, "unchanged", "up to date", previous))
-    return BuildReport(episodes=tuple(results), dry_run=True)
+    return BuildReport(episodes=tuple(results), dry_run=True, forecast=forecast.done())
+
+
+@dataclass
+class _ForecastBuilder:
+    """The media names a dry run's skipped build would write (they are content hashes)."""
+
+    add: dict[str, tuple[int, str]] = field(default_factory=dict)
+    drop: set[str] = field(default_factory=set)
+    rebuilt: set[str] = field(default_factory=set)
+
+    def rendered(
+        self, workspace: Workspace, session: Session, previous: EpisodeRecord | None
+    ) -> None:
+        """New audio: its name is known once rendered."""
+        for fmt in ("mp3", *workspace.settings.audio.extra_formats):
+            self._replace(
+                session, previous, f"episodes/{session.id}/{session.id}-{PENDING_NAME}.{fmt}", 0, ""
+            )
+
+    def retagged(
+        self, workspace: Workspace, session: Session, previous: EpisodeRecord, tagset: TagSet
+    ) -> None:
+        """New tags on the same audio: tag a scratch copy of the encode, as the build will."""
+        cache = workspace.paths.state / "cache" / session.id
+        with tempfile.TemporaryDirectory(prefix=".dry-run-", dir=workspace.paths.state) as tmp:
+            for fmt in ("mp3", *workspace.settings.audio.extra_formats):
+                src = cache / f"public.{fmt}"
+                if not src.is_file():  # the build will render it again
+                    self.rendered(workspace, session, previous)
+                    return
+                copy = Path(tmp) / f"copy.{fmt}"
+                shutil.copyfile(src, copy)
+                write_tags(copy, tagset)
+                digest = sha256_file(copy)
+                relpath = f"episodes/{session.id}/{session.id}-{digest[:10]}.{fmt}"
+                self._replace(session, previous, relpath, copy.stat().st_size, digest)
+
+    def _replace(
+        self,
+        session: Session,
+        previous: EpisodeRecord | None,
+        relpath: str,
+        size: int,
+        digest: str,
+    ) -> None:
+        old = {m.path for m in previous.media} if previous is not None else set()
+        if relpath in old:
+            return
+        self.add[relpath] = (size, digest)
+        self.drop.update(p for p in old if p.rsplit(".", 1)[-1] == relpath.rsplit(".", 1)[-1])
+        self.rebuilt.update(("feed.xml", f"episodes/{session.id}/index.html"))
+
+    def done(self) -> Forecast:
+        return Forecast(dict(self.add), frozenset(self.drop), frozenset(self.rebuilt))
 
 
 # --- publish --------------------------------------------------------------------------------
@@ -681,6 +764,7 @@ def publish(
             dry_run=dry_run,
             force=force,
             progress=lambda label, fraction: notify(ProgressEvent("upload", label, fraction)),
+            forecast=report.forecast,
         )
     local = workspace.paths.rel(workspace.paths.feed) + "/"
     return PublishReport(

@@ -27,7 +27,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError, s
 from markupsafe import Markup
 
 from audioarchive import __version__
-from audioarchive.episode import Episode, OutputFile, Publication
+from audioarchive.audioformats import format_words
+from audioarchive.episode import INDEX_PAGE, Episode, OutputFile, Publication
 from audioarchive.errors import SiteError
 from audioarchive.licenses import license_name, license_url
 from audioarchive.session import Person, Session, Venue
@@ -487,7 +488,8 @@ def _facts(episode: Episode, fmt: Formatter) -> tuple[tuple[str, str], ...]:
         facts.append((t["encoding"], ", ".join(parts)))
     if record.sources:
         described = "; ".join(
-            f"{s.name} ({s.codec}, {fmt.number(s.sample_rate / 1000, trim=True)} kHz, "
+            f"{s.name} ({format_words(s.name, s.codec, floating=t['float'])}, "
+            f"{fmt.number(s.sample_rate / 1000, trim=True)} kHz, "
             f"{t['mono'] if s.channels == 1 else t['stereo'] if s.channels == 2 else s.channels}, "
             f"{clock(s.duration, hours=True)})"
             for s in record.sources
@@ -556,7 +558,7 @@ def render_site(publication: Publication) -> dict[str, bytes]:
         out["index.html"] = _render(
             "index.html",
             root="",
-            page="",
+            page=INDEX_PAGE,
             episodes=views,
             upcoming=[_upcoming(s, fmt) for s in publication.upcoming],
             apps=app_links(publication.site.feed_url, fmt.t),
@@ -566,7 +568,7 @@ def render_site(publication: Publication) -> dict[str, bytes]:
         )
         for index, episode in enumerate(newest):
             view = _episode_view(publication, episode, facets, fmt, full=True)
-            out[f"{episode.page_path}index.html"] = _render(
+            out[episode.page_path] = _render(
                 "episode.html",
                 root="../../",
                 page=episode.page_path,

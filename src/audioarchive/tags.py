@@ -69,8 +69,10 @@ from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
 from audioarchive.artwork import describe_image, prepare_artwork
+from audioarchive.audioformats import format_words, read_wave_chunks
 from audioarchive.episode import SourceFile, public_chapters
-from audioarchive.errors import InputError, TaggingError
+from audioarchive.errors import AudioInputError, InputError, TaggingError
+from audioarchive.ffmpeg import Tools, probe
 from audioarchive.licenses import license_url
 from audioarchive.session import Chapter, Session, Show
 from audioarchive.text import markdown_to_text
@@ -627,6 +629,7 @@ class FileTags:
     tags: tuple[TagEntry, ...] = ()
     chapters: tuple[ChapterMark, ...] = ()
     pictures: tuple[PictureInfo, ...] = ()
+    encoding: str | None = None  # in words: "WAV, 24 bits", "AAC" (from ffprobe)
 
     @property
     def empty(self) -> bool:
@@ -640,6 +643,7 @@ class FileTags:
             "duration": round(self.duration, 3) if self.duration is not None else None,
             "sample_rate": self.sample_rate,
             "channels": self.channels,
+            "encoding": self.encoding,
             "tags": [t.as_dict() for t in self.tags],
             "chapters": [asdict(c) for c in self.chapters],
             "pictures": [p.as_dict() for p in self.pictures],
@@ -677,11 +681,43 @@ _ID3_NAMES = {
 }
 
 
-def read_tags(path: Path) -> FileTags:
+def read_tags(path: Path, tools: Tools | None = None) -> FileTags:
     """The tags, chapters and pictures of any audio file mutagen reads.
 
+    A WAV file's ``bext``, ``LIST/INFO`` and ``iXML`` chunks are shown as tags too. With
+    ``tools``, the stream's facts (channels, sample rate, duration, encoding) come from
+    ffprobe, which reads the codec's own configuration: mutagen reports the MP4 sample
+    entry's channel count, 2 for the mono AAC that phones and ffmpeg write.
     Raise :class:`InputError` (exit 2) naming the file when it is not audio, or damaged.
     """
+    found = _with_wave_chunks(path, _read_tags(path))
+    if tools is None:
+        return found
+    try:
+        info = probe(tools, path)
+    except AudioInputError:
+        return found  # mutagen read it; ffprobe's facts are a refinement
+    return replace(
+        found,
+        duration=info.duration or found.duration,
+        sample_rate=info.sample_rate or found.sample_rate,
+        channels=info.channels or found.channels,
+        encoding=format_words(path.name, info.codec),
+    )
+
+
+def _with_wave_chunks(path: Path, found: FileTags) -> FileTags:
+    if found.format != "WAV":
+        return found
+    chunks = read_wave_chunks(path)
+    if not chunks.fields:
+        return found
+    entries = tuple(TagEntry(f.key, (f.value,), f.name) for f in chunks.fields)
+    kinds = ([found.tag_format] if found.tag_format else []) + list(chunks.chunks)
+    return replace(found, tag_format=" + ".join(kinds), tags=found.tags + entries)
+
+
+def _read_tags(path: Path) -> FileTags:
     try:
         audio = mutagen.File(path)
     except MutagenError as err:

@@ -281,7 +281,9 @@ def _render_on_target(
             return result, outputs, spec, attempt
         if attempt == MAX_RENDERS:
             break
-        log.info(
+        # a second render is the normal path (the first lands within a few tenths): said
+        # only with -v; a file still off target after every render is a warning (_misses)
+        log.debug(
             "%s: pass %d measured %.2f LUFS, %.2f dBTP; rendering again to land on %.1f LUFS",
             job.session_id,
             attempt,

@@ -79,7 +79,15 @@ def handle_errors(func: F) -> F:
             if verbose:
                 traceback.print_exc(file=sys.stderr)
             raise CommandError(str(err), int(err.exit_code)) from None
-        except (click.ClickException, click.Abort, KeyboardInterrupt, BrokenPipeError):
+        except (
+            click.ClickException,
+            click.exceptions.Exit,
+            click.Abort,
+            KeyboardInterrupt,
+            BrokenPipeError,
+        ):
+            # a command that printed its own summary ends with its exit code (Exit), never
+            # with the words "internal error"
             raise
         except OSError as err:
             if verbose:

@@ -8,6 +8,7 @@ import click
 
 from audioarchive.catalog import describe_session, list_sessions, search_sessions
 from audioarchive.cli._common import App, echo_json, handle_errors, json_option, pass_app
+from audioarchive.ffmpeg import find_tools
 from audioarchive.tags import FileTags, read_tags
 from audioarchive.validation import format_time
 
@@ -119,17 +120,18 @@ def search_command(app: App, text: tuple[str, ...], as_json: bool) -> None:
 def tags_command(app: App, file: Path, as_json: bool) -> None:
     """Print the tags embedded in FILE, any audio file (ours or not), chapters included.
 
-    Reads ID3 (MP3, WAV, AIFF), Vorbis comments (FLAC, Ogg Opus, Ogg Vorbis) and MP4
-    atoms (M4A). A file with no tags is not an error (exit 0, said on stderr); a
-    file that is not audio, or is damaged, is bad input (exit 2).
+    Reads ID3 (MP3, WAV, AIFF), Vorbis comments (FLAC, Ogg Opus, Ogg Vorbis), MP4
+    atoms (M4A) and what recorders write in a WAV file (Broadcast Wave bext, LIST/INFO,
+    iXML). Channels, sample rate and encoding come from ffprobe. A file with no tags
+    is not an error (exit 0, said on stderr); a file that is not audio, or is
+    damaged, is bad input (exit 2).
 
     \b
     Example:
         audioarchive tags archive/2022-10-25-non-recours/2022-10-25-non-recours.flac
         audioarchive tags feed/episodes/2022-10-25-non-recours/*.mp3 --json
     """
-    del app
-    found = read_tags(file)
+    found = read_tags(file, find_tools(app.settings().tools))
     if as_json:
         echo_json(found.as_dict())
     else:
@@ -140,7 +142,7 @@ def tags_command(app: App, file: Path, as_json: bool) -> None:
 
 def _print_tags(found: FileTags) -> None:
     duration = format_time(found.duration, millis=True) if found.duration else "unknown"
-    audio = f"{found.format}, {duration}"
+    audio = f"{found.encoding or found.format}, {duration}"
     if found.sample_rate:
         audio += f", {found.sample_rate} Hz"
     if found.channels:

@@ -79,7 +79,9 @@ def publish_command(app: App, force: bool, dry_run: bool, as_json: bool) -> None
     longer published is removed last, so listeners never see a feed that points
     at a missing file. Unchanged objects are not sent again. Masters go to
     [archive_storage] when it is set. --dry-run lists what would be sent, changed
-    and removed; --force rebuilds and re-sends everything. Credentials come from
+    and removed, under the names the build will give them (audio rendered again
+    shows as <id>-<hash>.mp3: its name is its content's hash); --force rebuilds and
+    re-sends everything. Credentials come from
     AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE (never the config file).
 
     \b
@@ -127,7 +129,8 @@ def _print_build(report: BuildReport, as_json: bool) -> None:
         echo_json(build_summary(report))
         return
     for episode in report.episodes:
-        detail = f"  ({episode.message})" if episode.status == "failed" or report.dry_run else ""
+        # a failure's message is printed once, in the summary on stderr below
+        detail = f"  ({episode.message})" if report.dry_run and episode.message else ""
         click.echo(f"{episode.id}  {_VERBS[episode.status]}{detail}")
     if not report.episodes:
         note("No recorded session yet: nothing to build.")
@@ -135,10 +138,8 @@ def _print_build(report: BuildReport, as_json: bool) -> None:
         retagged = any(e.status == "retagged" for e in report.episodes)
         done = "tags updated." if retagged else "everything is up to date."
         note(f"No audio work needed: {done}")
-    if report.failed:
-        click.echo(f"{len(report.failed)} episode(s) failed:", err=True)
-        for episode in report.failed:
-            click.echo(f"  {episode.id}: {episode.message}", err=True)
+    for episode in report.failed:
+        click.echo(f"error: {episode.id}: {episode.message}", err=True)
     if report.feed and not report.dry_run:
         click.echo(f"feed: {report.feed}")
         click.echo(f"pages: {report.index}")

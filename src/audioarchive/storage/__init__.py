@@ -11,6 +11,7 @@ from __future__ import annotations
 from audioarchive.errors import ConfigError
 from audioarchive.session import Workspace
 from audioarchive.storage.manifest import load_manifest, manifest_path
+from audioarchive.storage.plan import Forecast
 from audioarchive.storage.providers import PRESETS, Preset, Target, resolve_target
 from audioarchive.storage.publisher import (
     Connection,
@@ -43,6 +44,7 @@ def published_paths(workspace: Workspace) -> dict[str, str] | None:
 __all__ = [
     "PRESETS",
     "Connection",
+    "Forecast",
     "ObjectChange",
     "PhaseProgress",
     "Preset",

@@ -103,6 +103,52 @@ class ObjectHeaders:
         return args
 
 
+#: Reason of a forecast file whose name is its content's hash, unknown before rendering.
+PENDING_NAME = "<hash>"
+PENDING_REASON = "new audio: named by its content once rendered"
+REBUILT_REASON = "rebuilt: it names the new media"
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """What the build a dry run skips would change in ``feed/`` (see ``publish --dry-run``).
+
+    ``add``: media the build will write (relpath: size, SHA-256; an empty SHA-256 when the
+    audio is rendered again and the name holds :data:`PENDING_NAME`); ``drop``: media it
+    will replace; ``rebuilt``: pages and feeds that will name the new media.
+    """
+
+    add: Mapping[str, tuple[int, str]]
+    drop: frozenset[str] = frozenset()
+    rebuilt: frozenset[str] = frozenset()
+
+    def apply(self, local: dict[str, LocalFile], *, public: bool) -> dict[str, LocalFile]:
+        out = {k: v for k, v in local.items() if k not in self.drop}
+        for relpath, (size, sha256) in self.add.items():
+            out[relpath] = LocalFile(
+                relpath=relpath,
+                path=Path(relpath),  # never read: a dry run sends nothing
+                size=size,
+                sha256=sha256,
+                content_type=media_type(relpath),
+                cache_control=cache_control(relpath) if public else None,
+                phase=phase_of(relpath),
+            )
+        return out
+
+    def explain(self, changes: Iterable[Change]) -> list[Change]:
+        """Say why forecast objects change: a pending name, a page that names new media."""
+        out = []
+        for change in changes:
+            if change.relpath in self.add and not self.add[change.relpath][1]:
+                out.append(replace(change, action="upload", reason=PENDING_REASON))
+            elif change.relpath in self.rebuilt and change.action == "unchanged":
+                out.append(replace(change, action="replace", reason=REBUILT_REASON))
+            else:
+                out.append(change)
+        return out
+
+
 def phase_of(relpath: str) -> Phase:
     """Content-addressed media and images first, then pages and JSON, the feeds last."""
     if cache_control(relpath) == IMMUTABLE:

@@ -47,6 +47,7 @@ from audioarchive.storage.manifest import (
 )
 from audioarchive.storage.plan import (
     Change,
+    Forecast,
     LocalFile,
     ObjectHeaders,
     Phase,
@@ -187,10 +188,15 @@ class Connection:
         dry_run: bool = False,
         force: bool = False,
         progress: PhaseProgress | None = None,
+        forecast: Forecast | None = None,
     ) -> UploadReport:
+        """Plan and send; with ``dry_run``, ``forecast`` says what the skipped build would
+        change in ``feed/``, so that the plan names the files the real publish sends."""
         started = time.monotonic() - self.preflight_seconds  # the time spent, build excluded
         for job in self.jobs:
-            _plan(job, force=force, dry_run=dry_run)
+            _plan(
+                job, force=force, dry_run=dry_run, forecast=forecast if job.target.public else None
+            )
         if not dry_run:
             for job in self.jobs:
                 _run(job, progress or (lambda _label, _fraction: None))
@@ -287,8 +293,12 @@ def _check_private(settings: Settings, archive: Target) -> None:
 # --- planning -------------------------------------------------------------------------------
 
 
-def _plan(job: _Job, *, force: bool, dry_run: bool = False) -> None:
+def _plan(
+    job: _Job, *, force: bool, dry_run: bool = False, forecast: Forecast | None = None
+) -> None:
     job.local = scan_tree(job.root, job.manifest.hashes, public=job.target.public)
+    if forecast is not None and dry_run:
+        job.local = forecast.apply(job.local, public=job.target.public)
     changes = plan_changes(
         job.local,
         job.manifest,
@@ -299,6 +309,8 @@ def _plan(job: _Job, *, force: bool, dry_run: bool = False) -> None:
     )
     head: Callable[[str], RemoteHead | None] = _probe(job).head
     job.changes = resolve_checks(changes, head)
+    if forecast is not None and dry_run:
+        job.changes = forecast.explain(job.changes)
     if job.target.public:
         try:
             _check_tree(job)

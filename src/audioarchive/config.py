@@ -40,6 +40,7 @@ ADDRESSING_STYLES = ("path", "virtual")
 EXTRA_FORMATS = ("opus",)
 _BITRATE = re.compile(r"^(\d{2,3})k$")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+LANGUAGE_CODE = re.compile(r"^[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*$")
 _MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 
 
@@ -146,6 +147,19 @@ class ToolSettings:
     ffprobe: str = "ffprobe"
 
 
+TRANSCRIPT_ENGINES = ("none", "pocketsphinx", "faster-whisper")
+
+
+@dataclass(frozen=True)
+class TranscriptSettings:
+    """Machine transcription (``[transcripts]``): off unless an engine is chosen."""
+
+    engine: str = "none"
+    model: str | None = None  # a name (a folder of models_dir) or a folder; None: the default
+    language: str | None = None  # None: the show's language
+    models_dir: str = ".audioarchive/models"  # relative to the workspace, or absolute
+
+
 @dataclass(frozen=True)
 class Settings:
     paths: Paths
@@ -154,6 +168,7 @@ class Settings:
     storage: StorageSettings | None = None
     archive_storage: StorageSettings | None = None
     tools: ToolSettings = field(default_factory=ToolSettings)
+    transcripts: TranscriptSettings = field(default_factory=TranscriptSettings)
 
 
 SECTIONS: dict[str, tuple[str, ...]] = {
@@ -192,6 +207,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "profile",
     ),
     "tools": ("ffmpeg", "ffprobe"),
+    "transcripts": ("engine", "model", "language", "models_dir"),
 }
 
 
@@ -271,7 +287,20 @@ def _read_settings(paths: Paths, data: dict[str, Any], problems: list[Problem]) 
             ffmpeg=tools_reader.text("ffmpeg") or "ffmpeg",
             ffprobe=tools_reader.text("ffprobe") or "ffprobe",
         )
-    return Settings(paths, site, audio, storage, archive_storage, tools)
+    transcripts = _read_transcripts(top.mapping("transcripts"))
+    return Settings(paths, site, audio, storage, archive_storage, tools, transcripts)
+
+
+def _read_transcripts(reader: FieldReader | None) -> TranscriptSettings:
+    if reader is None:
+        return TranscriptSettings()
+    reader.check_keys(SECTIONS["transcripts"])
+    return TranscriptSettings(
+        engine=reader.choice("engine", TRANSCRIPT_ENGINES) or "none",
+        model=reader.text("model"),
+        language=reader.pattern("language", LANGUAGE_CODE, 'a language code such as "en" or "fr"'),
+        models_dir=reader.text("models_dir") or TranscriptSettings.models_dir,
+    )
 
 
 def _read_site(reader: FieldReader | None) -> SiteSettings:

@@ -20,7 +20,13 @@ from typing import Any, Literal
 import yaml
 
 from audioarchive.categories import all_category_names
-from audioarchive.config import Paths, Settings, load_settings
+from audioarchive.config import (
+    LANGUAGE_CODE,
+    TRANSCRIPT_ENGINES,
+    Paths,
+    Settings,
+    load_settings,
+)
 from audioarchive.errors import InputError, Problem, SessionError
 from audioarchive.text import SLUG, natural_sorted
 from audioarchive.validation import FieldReader, describe, did_you_mean
@@ -106,7 +112,11 @@ SESSION_KEYS = (
     "license",
     "explicit",
     "artwork",
+    "turns",
+    "transcription",
 )
+TURN_KEYS = ("start", "speaker")
+TRANSCRIPTION_KEYS = ("engine", "model", "language")
 SPEAKER_KEYS = ("name", "role", "affiliation", "publish_name", "url")
 VENUE_KEYS = ("name", "address", "geo", "url")
 RESOURCE_KEYS = ("title", "url")
@@ -204,6 +214,23 @@ class Show:
 
 
 @dataclass(frozen=True)
+class SpeakerTurn:
+    """From ``start`` (raw recording time) on, ``speaker`` (one of the session's) speaks."""
+
+    start: float
+    speaker: str
+
+
+@dataclass(frozen=True)
+class TranscriptionChoice:
+    """A session's own transcription settings; ``None`` fields keep ``[transcripts]``'s."""
+
+    engine: str | None = None
+    model: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
 class Session:
     id: str
     title: str
@@ -226,6 +253,8 @@ class Session:
     explicit: bool | None = None
     artwork: Path | None = None
     recording_declared: bool = False  # the file lists its parts (else: every audio file)
+    turns: tuple[SpeakerTurn, ...] = ()  # who speaks from when (raw time), for transcripts
+    transcription: TranscriptionChoice | None = None  # overrides [transcripts]
 
     @property
     def recorded(self) -> bool:
@@ -507,8 +536,49 @@ def _load_session(path: Path, settings: Settings, problems: list[Problem]) -> Se
             r, "artwork", settings.paths.metadata, kinds=(".jpg", ".jpeg", ".png")
         ),
         recording_declared=declared,
+        turns=_read_turns(r),
+        transcription=_read_transcription(r),
     )
     return session if len(problems) == count else None
+
+
+def _read_turns(r: FieldReader) -> tuple[SpeakerTurn, ...]:
+    """``turns:``: the speaker of each stretch of the recording, named as in ``speakers:``."""
+    known = {
+        str(s.get("name")).strip()
+        for s in (r.raw("speakers") or [])
+        if isinstance(s, Mapping) and s.get("name")
+    }
+    turns: list[SpeakerTurn] = []
+    for index, item in enumerate(r.mappings("turns")):
+        item.check_keys(TURN_KEYS)
+        start = item.time("start", required=True)
+        speaker = item.text("speaker", required=True, max_len=200)
+        if speaker is not None and speaker.strip() not in known:
+            item.problem(
+                "speaker",
+                f'found "{speaker}"; expected the name of one of this session\'s speakers'
+                f"{did_you_mean(speaker, known)}",
+            )
+            continue
+        if start is not None and speaker is not None:
+            if turns and start < turns[-1].start:
+                r.problem(f"turns[{index}]", "starts before the turn above; expected time order")
+            turns.append(SpeakerTurn(start, speaker.strip()))
+    return tuple(turns)
+
+
+def _read_transcription(r: FieldReader) -> TranscriptionChoice | None:
+    """``transcription:``: this session's engine, model or language (else ``[transcripts]``)."""
+    item = r.mapping("transcription")
+    if item is None:
+        return None
+    item.check_keys(TRANSCRIPTION_KEYS)
+    return TranscriptionChoice(
+        engine=item.choice("engine", TRANSCRIPT_ENGINES),
+        model=item.text("model"),
+        language=item.pattern("language", LANGUAGE_CODE, 'a language code such as "en"'),
+    )
 
 
 def list_audio_files(folder: Path) -> list[Path]:

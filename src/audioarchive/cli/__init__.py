@@ -19,6 +19,7 @@ from audioarchive.cli.build import build_command, publish_command
 from audioarchive.cli.ingest import ingest_command
 from audioarchive.cli.init import init_command
 from audioarchive.cli.serve import serve_command
+from audioarchive.cli.transcribe import transcribe_command
 from audioarchive.cli.validate import validate_command
 from audioarchive.cli.verify import verify_command
 
@@ -68,6 +69,7 @@ for command in (
     verify_command,
     serve_command,
     verify_command,
+    transcribe_command,
 ):
     cli.add_command(command)
 

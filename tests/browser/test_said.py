@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Playwright
-
 from scripts.screenshots import CHROMIUM_FLAGS
+
 from tests.browser.conftest import Site, Watched
 from tests.browser.workspace import HIDDEN_NAME, REDACTED_TEXT, RICH
 

@@ -4,6 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 HOURS ?= 1
+TRANSCRIBE_MINUTES ?= 10
 
 .PHONY: demo test lint bench chaos screenshots serve clean help setup setup-test
 
@@ -40,6 +41,7 @@ bench:
 	@scripts/system-deps.sh required:ffmpeg required:ffprobe optional:espeak-ng
 	@scripts/venv.sh $(VENV) $(PYTHON) bench
 	@$(BIN)/python benchmarks/bench.py --hours $(HOURS)
+	@$(BIN)/python benchmarks/transcribe.py --minutes $(TRANSCRIBE_MINUTES)
 
 lint: setup-test
 	$(BIN)/ruff check src tests scripts

@@ -313,3 +313,23 @@ def test_transcript_settings(tmp_path: Path) -> None:
     (tmp_path / "audioarchive.toml").write_text('[transcripts]\nengine = "whisper"\n')
     with pytest.raises(Exception, match='engine: found "whisper"'):
         load_settings(tmp_path, {})
+
+
+def test_turns_and_microphones_name_only_the_sessions_speakers(workspace: Ws) -> None:
+    workspace.recording("2024-01-01-a", seconds=2)
+    workspace.write_session(
+        "2024-01-01-a",
+        date="2024-01-01T19:00:00+01:00",
+        speakers=[{"name": HOST}],
+        turns=[{"start": 0, "speaker": "Alice Martn"}],
+        microphones=[HOST, "Someone Else"],
+        transcription={"engine": "whisper"},
+    )
+    result = workspace.run("validate")
+    assert result.exit_code == 2, result.output
+    assert (
+        'turns[0].speaker: found "Alice Martn"; expected the name of one of this session\'s '
+        'speakers; did you mean "Alice Martin"?' in result.output
+    )
+    assert 'microphones[1]: found "Someone Else"' in result.output
+    assert 'transcription.engine: found "whisper"' in result.output

@@ -113,6 +113,7 @@ SESSION_KEYS = (
     "explicit",
     "artwork",
     "turns",
+    "microphones",
     "transcription",
 )
 TURN_KEYS = ("start", "speaker")
@@ -254,6 +255,7 @@ class Session:
     artwork: Path | None = None
     recording_declared: bool = False  # the file lists its parts (else: every audio file)
     turns: tuple[SpeakerTurn, ...] = ()  # who speaks from when (raw time), for transcripts
+    microphones: tuple[str, ...] = ()  # the speaker on each channel of the recording
     transcription: TranscriptionChoice | None = None  # overrides [transcripts]
 
     @property
@@ -537,6 +539,7 @@ def _load_session(path: Path, settings: Settings, problems: list[Problem]) -> Se
         ),
         recording_declared=declared,
         turns=_read_turns(r),
+        microphones=_read_microphones(r),
         transcription=_read_transcription(r),
     )
     return session if len(problems) == count else None
@@ -544,11 +547,7 @@ def _load_session(path: Path, settings: Settings, problems: list[Problem]) -> Se
 
 def _read_turns(r: FieldReader) -> tuple[SpeakerTurn, ...]:
     """``turns:``: the speaker of each stretch of the recording, named as in ``speakers:``."""
-    known = {
-        str(s.get("name")).strip()
-        for s in (r.raw("speakers") or [])
-        if isinstance(s, Mapping) and s.get("name")
-    }
+    known = _speaker_names(r)
     turns: list[SpeakerTurn] = []
     for index, item in enumerate(r.mappings("turns")):
         item.check_keys(TURN_KEYS)
@@ -566,6 +565,29 @@ def _read_turns(r: FieldReader) -> tuple[SpeakerTurn, ...]:
                 r.problem(f"turns[{index}]", "starts before the turn above; expected time order")
             turns.append(SpeakerTurn(start, speaker.strip()))
     return tuple(turns)
+
+
+def _read_microphones(r: FieldReader) -> tuple[str, ...]:
+    """``microphones:``: the speaker on each channel, when the recorder kept one per track."""
+    known = _speaker_names(r)
+    names = r.text_list("microphones", expected="a list of speaker names, one per channel")
+    for index, name in enumerate(names):
+        if name.strip() not in known:
+            r.problem(
+                f"microphones[{index}]",
+                f'found "{name}"; expected the name of one of this session\'s speakers'
+                f"{did_you_mean(name, known)}",
+            )
+            return ()
+    return tuple(n.strip() for n in names)
+
+
+def _speaker_names(r: FieldReader) -> set[str]:
+    return {
+        str(s.get("name")).strip()
+        for s in (r.raw("speakers") or [])
+        if isinstance(s, Mapping) and s.get("name")
+    }
 
 
 def _read_transcription(r: FieldReader) -> TranscriptionChoice | None:

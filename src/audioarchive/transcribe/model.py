@@ -51,6 +51,9 @@ class MachineTranscript:
     model: str
     language: str
     segments: tuple[Segment, ...]
+    #: the dominant channel of each 100 ms of the raw recording (-1: none), when the
+    #: session names its microphones (see :mod:`audioarchive.transcribe.channels`)
+    channels: tuple[int, ...] | None = None
 
     @property
     def label(self) -> str:
@@ -64,6 +67,7 @@ class MachineTranscript:
             "model": self.model,
             "language": self.language,
             "segments": [s.to_json() for s in self.segments],
+            "channels": list(self.channels) if self.channels is not None else None,
         }
 
     @classmethod
@@ -75,4 +79,5 @@ class MachineTranscript:
             str(data["model"]),
             str(data["language"]),
             tuple(Segment.from_json(s) for s in data["segments"]),
+            tuple(int(c) for c in data["channels"]) if data.get("channels") is not None else None,
         )

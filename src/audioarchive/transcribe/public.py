@@ -2,7 +2,8 @@
 
 A transcript written (or corrected) by a person, the session's ``transcript:``
 file, always wins. Otherwise the machine transcript is used, if there is one:
-its segments get their speaker from what we know (the turns the organiser
+its words get their speaker from what we know (the session's ``microphones:``
+when the recorder kept one microphone per channel, else the turns the organiser
 labelled in ``turns:``; never a guessed name), every word inside a redacted
 range is dropped, names that may not be published are withheld, and the words
 are grouped into cues whose WebVTT line (``<v Speaker>`` included) holds at most
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from audioarchive.episode import Episode, Publication
 from audioarchive.session import Redaction, Session
 from audioarchive.timeline import Timeline
+from audioarchive.transcribe.channels import speaker_of
 from audioarchive.transcribe.model import MachineTranscript, Word
 from audioarchive.transcript import (
     ANONYMOUS,
@@ -77,8 +79,19 @@ def machine_cues(
     withheld names replaced, cues cut to fit a line."""
     session = episode.session
     hidden = withheld_names(session, public_names)
-    turns = _public_turns(session, episode.record.timeline)
+    timeline = episode.record.timeline
+    turns = _public_turns(session, timeline)
     redactions = episode.redactions
+
+    def speaker_at(word: Word) -> str | None:
+        if session.microphones and machine.channels:
+            raw = (
+                timeline.start - timeline.intro + word.start,
+                timeline.start - timeline.intro + word.end,
+            )
+            return speaker_of(machine.channels, session.microphones, *raw)
+        return _speaker_at(turns, word.start)
+
     cues: list[Cue] = []
     for segment in machine.segments:
         words = segment.words or (Word(segment.start, segment.end, segment.text),)
@@ -89,7 +102,7 @@ def machine_cues(
                 cues.extend(_cut(run, speaker, hidden))
                 run = []
                 continue
-            who = _speaker_at(turns, word.start)
+            who = speaker_at(word)
             if run and who != speaker:
                 cues.extend(_cut(run, speaker, hidden))
                 run = []

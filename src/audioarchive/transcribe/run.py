@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from audioarchive.episode import Episode, EpisodeRecord, load_record
-from audioarchive.ffmpeg import Tools
+from audioarchive.ffmpeg import Tools, probe
 from audioarchive.session import Session, Workspace
+from audioarchive.transcribe.channels import dominant_channels
 from audioarchive.transcribe.engines import (
     EngineCheck,
     check_engine,
@@ -18,6 +20,7 @@ from audioarchive.transcribe.model import MachineTranscript
 from audioarchive.transcribe.stage import (
     Progress,
     load_machine_transcript,
+    save_machine_transcript,
     transcribe_episode,
     transcript_key,
     transcripts_dir,
@@ -50,7 +53,7 @@ def transcribe_built(
         return None
     choice = choose_engine(workspace.settings, workspace.show, session)
     paths = workspace.paths
-    return transcribe_episode(
+    transcript = transcribe_episode(
         tools,
         paths.state,
         session.id,
@@ -60,6 +63,12 @@ def transcribe_built(
         choice=choice,
         progress=progress,
     )
+    if session.microphones and transcript.channels is None:
+        # who spoke on which microphone: read once, kept with the transcript
+        parts = [probe(tools, part) for part in session.recording]
+        transcript = replace(transcript, channels=dominant_channels(tools, parts))
+        save_machine_transcript(paths.state, transcript)
+    return transcript
 
 
 def machine_transcripts(

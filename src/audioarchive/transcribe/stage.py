@@ -49,6 +49,12 @@ def load_machine_transcript(state: Path, session_id: str, key: str) -> MachineTr
         return None
 
 
+def save_machine_transcript(state: Path, transcript: MachineTranscript) -> None:
+    text = json.dumps(transcript.to_json(), ensure_ascii=False, indent=1) + "\n"
+    path = transcripts_dir(state, transcript.session_id) / f"{transcript.key}.json"
+    write_atomic(path, text.encode("utf-8"))
+
+
 def transcribe_episode(
     tools: Tools,
     state: Path,
@@ -88,8 +94,7 @@ def transcribe_episode(
     transcript = MachineTranscript(
         session_id, key, choice.engine, choice.model, choice.language, tuple(done)
     )
-    text = json.dumps(transcript.to_json(), ensure_ascii=False, indent=1) + "\n"
-    write_atomic(folder / f"{key}.json", text.encode("utf-8"))
+    save_machine_transcript(state, transcript)
     for old in folder.iterdir():
         if not old.name.startswith(key):
             old.unlink(missing_ok=True)  # transcripts of audio that is no longer published

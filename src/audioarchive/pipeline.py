@@ -529,6 +529,7 @@ def _forget_removed_sessions(workspace: Workspace) -> None:
         if path.stem not in known:
             remove_record(state, path.stem)
             shutil.rmtree(state / "cache" / path.stem, ignore_errors=True)
+            shutil.rmtree(state / "transcripts" / path.stem, ignore_errors=True)
 
 
 # --- planning (dry run) ---------------------------------------------------------------------

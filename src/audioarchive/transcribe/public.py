@@ -148,14 +148,26 @@ def _cut(words: Sequence[Word], speaker: str | None, hidden: Sequence[str]) -> l
             current.clear()
 
     for word in words:
-        text = withhold(word.text, hidden)
-        line = " ".join([*(t for _w, t in current), text])
-        too_long = len(html.escape(line, quote=False)) > room
-        if current and (too_long or word.end - current[0][0].start > _MAX_CUE):
-            flush()
-        current.append((word, text[: max(1, room)]))
+        for text in _pieces(withhold(word.text, hidden), room):
+            line = " ".join([*(t for _w, t in current), text])
+            too_long = len(html.escape(line, quote=False)) > room
+            if current and (too_long or word.end - current[0][0].start > _MAX_CUE):
+                flush()
+            current.append((word, text))
     flush()
     return cues
+
+
+def _pieces(text: str, room: int) -> list[str]:
+    """``text`` cut into pieces that fit ``room`` once escaped (a word longer than a line)."""
+    pieces: list[str] = []
+    piece = ""
+    for char in text:
+        if piece and len(html.escape(piece + char, quote=False)) > max(room, 8):
+            pieces.append(piece)
+            piece = ""
+        piece += char
+    return [*pieces, piece] if piece else pieces
 
 
 def _stamp(seconds: float) -> str:

@@ -17,6 +17,7 @@ from audioarchive.ffmpeg import SPEECH_RATE
 from audioarchive.transcribe.model import Segment, Word
 
 _ALTERNATE = re.compile(r"\(\d+\)$")  # "really(2)": the dictionary's second pronunciation
+_FIRST_LIMIT = 60 * SPEECH_RATE * 2  # bytes: a first utterance decoded twice if shorter
 _FILLERS = frozenset({"<s>", "</s>", "<sil>", "[NOISE]", "[SPEECH]", "[BREATH]", "[COUGH]"})
 
 
@@ -31,6 +32,12 @@ class SphinxEngine:
         first: list[bytes] | None = []  # the first utterance, decoded again (see below)
         while True:
             frame = pcm.read(size)
+            if not frame:  # the audio ended on a whole frame: close an open utterance
+                if endpointer.in_speech:
+                    segment = self._end(endpointer.speech_start, offset)
+                    if segment is not None:
+                        yield segment
+                return
             last = len(frame) < size
             was_speaking = endpointer.in_speech
             speech = endpointer.end_stream(frame) if last else endpointer.process(frame)
@@ -40,10 +47,12 @@ class SphinxEngine:
                 self._decoder.process_raw(speech)
                 if first is not None:
                     first.append(speech)
+                    if len(first) * size > _FIRST_LIMIT:
+                        first = None  # a long first utterance: not worth holding in memory
                 if not endpointer.in_speech:
                     if first is not None:
                         # The live cepstral mean is only estimated by the end of the first
-                        # utterance: decoding that one again with it fixes most of its words.
+                        # utterance: decoding that one again with the estimate helps it.
                         self._decoder.end_utt()
                         self._decoder.start_utt()
                         self._decoder.process_raw(b"".join(first), full_utt=True)
@@ -52,11 +61,7 @@ class SphinxEngine:
                     if segment is not None:
                         yield segment
             if last:
-                if endpointer.in_speech:  # pragma: no cover (end_stream closes the utterance)
-                    segment = self._end(endpointer.speech_start, offset)
-                    if segment is not None:
-                        yield segment
-                return
+                return  # end_stream closed the utterance
 
     def _end(self, start: float, offset: float) -> Segment | None:
         self._decoder.end_utt()

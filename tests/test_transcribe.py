@@ -195,6 +195,19 @@ def test_page_says_machine_transcript(english: English) -> None:
     assert GUEST not in page
 
 
+def test_pages_search_index_holds_the_public_transcript(english: English) -> None:
+    feed = english.ws.root / "feed"
+    (index,) = (feed / "assets").glob("said-*.js")
+    text = index.read_text(encoding="utf-8")
+    assert text.startswith("window.audioarchiveSaid = {")
+    assert "council" in text
+    assert "housing" not in text.lower()  # redacted
+    assert GUEST not in text
+    page = (feed / "search" / "index.html").read_text(encoding="utf-8")
+    assert f'src="../{index.relative_to(feed).as_posix()}"' in page
+    assert f'href="../episodes/{SID}/#transcript"' in page  # readable without JavaScript
+
+
 def test_search_finds_a_spoken_word_with_its_time(english: English) -> None:
     result = english.ws.run("search", "COUNCIL", "--json")
     assert result.exit_code == 0, result.output

@@ -15,7 +15,7 @@ from audioarchive.transcribe.engines import (
     choose_engine,
     require_engine,
 )
-from audioarchive.transcribe.index import SpokenHit, search_index, update_index
+from audioarchive.transcribe.index import INDEX_FILE, SpokenHit, search_index, update_index
 from audioarchive.transcribe.model import MachineTranscript
 from audioarchive.transcribe.stage import (
     Progress,
@@ -99,6 +99,8 @@ def spoken_lines(workspace: Workspace, terms: Sequence[str]) -> dict[str, list[S
         key = transcript_key(choice, record.audio_key)
         if (transcripts_dir(workspace.paths.state, session.id) / f"{key}.json").is_file():
             keys[session.id] = key
+    if not keys and not (workspace.paths.state / INDEX_FILE).is_file():
+        return {}  # nothing transcribed: no index to make
     update_index(workspace.paths.state, keys)
     out: dict[str, list[SpokenHit]] = {}
     for hit in search_index(workspace.paths.state, terms):

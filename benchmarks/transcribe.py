@@ -74,13 +74,14 @@ def main() -> int:
             f"stream from ffmpeg). Machine: {psutil.cpu_count()} cores; {uptime.strip()}"
         ),
         "",
-        "| engine | wall (s) | real-time factor | CPU (s) | peak RSS, process tree (MB) | words |",
-        "|---|---|---|---|---|---|",
+        "| engine | wall (s) | real-time factor | CPU (s) | CPU / audio time | "
+        "peak RSS, process tree (MB) | words |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r.engine} | {r.wall:.1f} | {r.wall / duration:.2f} | {r.cpu:.1f} | "
-            f"{r.peak_mb:.0f} | {r.words} |"
+            f"{r.cpu / duration:.2f} | {r.peak_mb:.0f} | {r.words} |"
         )
     table = "\n".join(lines)
     print(table)

@@ -74,8 +74,10 @@ def main() -> int:
             f"stream from ffmpeg). Machine: {psutil.cpu_count()} cores; {uptime.strip()}"
         ),
         "",
-        "| engine | wall (s) | real-time factor | CPU (s) | CPU / audio time | "
-        "peak RSS, process tree (MB) | words |",
+        (
+            "| engine | wall (s) | real-time factor | CPU (s) | CPU / audio time | "
+            "peak RSS, process tree (MB) | words |"
+        ),
         "|---|---|---|---|---|---|---|",
     ]
     for r in rows:

@@ -91,6 +91,7 @@ def test_the_built_feed_validates_and_points_to_real_files(rich: Ws) -> None:
     assert [u.removeprefix(f"{BASE}/episodes/2022-10-25-a/") for u in urls] == [
         "chapters.json",
         "transcript.vtt",
+        "transcript.json",
         "transcript.srt",
     ]
     cues = parse_vtt((feed / "episodes/2022-10-25-a/transcript.vtt").read_text())
@@ -108,7 +109,8 @@ def test_an_unpublishable_speaker_is_in_no_file_of_the_feed(rich: Ws) -> None:
     feed = rich.root / "feed"
     files = [feed / "feed.xml", *feed.glob("episodes/*/chapters.json")]
     files += feed.glob("episodes/*/transcript.*")
-    assert len(files) == 4
+    files += feed.glob("assets/said-*.js")  # the pages' search of what was said
+    assert len(files) == 6
     for path in files:
         assert b"Habib" not in path.read_bytes(), path
 

@@ -47,9 +47,9 @@ def _open(state: Path) -> Iterator[sqlite3.Connection]:
     try:
         with closing(sqlite3.connect(path, timeout=30)) as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, INDEX_VERSION):
+            if version != INDEX_VERSION:  # new, or made by another version: (re)made
                 db.executescript("DROP TABLE IF EXISTS indexed; DROP TABLE IF EXISTS spoken;")
-            db.executescript(_SCHEMA)
+                db.executescript(_SCHEMA)
             with db:
                 yield db
     except sqlite3.Error as err:
@@ -62,6 +62,8 @@ def _open(state: Path) -> Iterator[sqlite3.Connection]:
 def update_index(state: Path, keys: Mapping[str, str]) -> int:
     """Index the transcripts ``{session: key}`` (cached by the stage) and drop every other
     session's rows. Returns how many sessions were (re)indexed."""
+    if not keys and not (state / INDEX_FILE).is_file():
+        return 0  # nothing transcribed, no index: none is made
     changed = 0
     with _open(state) as db:
         known = dict(db.execute("SELECT session, key FROM indexed").fetchall())

@@ -4,6 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 HOURS ?= 1
+TRANSCRIBE_MINUTES ?= 10
 
 .PHONY: fuzz demo test lint bench bench-scale chaos screenshots serve clean help setup setup-test
 
@@ -46,6 +47,7 @@ bench:
 	@scripts/venv.sh $(VENV) $(PYTHON) bench
 	@$(BIN)/python benchmarks/bench.py --hours $(HOURS)
 	@$(BIN)/python benchmarks/stats_bench.py --lines $${STATS_LINES:-1000000}
+	@$(BIN)/python benchmarks/transcribe.py --minutes $(TRANSCRIBE_MINUTES)
 	@$(MAKE) --no-print-directory bench-scale
 
 bench-scale:

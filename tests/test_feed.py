@@ -243,6 +243,12 @@ def test_rich_item_carries_every_tag(root: Any) -> None:
             "rel": "captions",
         },
         {
+            "url": url(f"episodes/{RICH}/transcript.json"),
+            "type": "application/json",
+            "language": "fr",
+            "rel": "captions",
+        },
+        {
             "url": url(f"episodes/{RICH}/transcript.srt"),
             "type": "application/x-subrip",
             "language": "fr",

@@ -118,6 +118,7 @@ def test_build_writes_index_episode_pages_and_hashed_assets(dressed: Ws) -> None
     assets = sorted(p.name for p in (feed / "assets").iterdir())
     assert [re.sub(r"-[0-9a-f]{10}\.", ".", name) for name in assets] == [
         "icon.svg",
+        "said.js",  # the index of what was said (search/): the dressed sessions have transcripts
         "site.js",
         "style.css",
     ]

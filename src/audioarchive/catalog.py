@@ -38,6 +38,8 @@ from audioarchive.licenses import license_url
 from audioarchive.session import Person, Session, Show, Venue, Workspace
 from audioarchive.storage import published_paths
 from audioarchive.text import fold, markdown_to_text
+from audioarchive.transcribe.index import SpokenHit
+from audioarchive.transcribe.run import spoken_lines
 from audioarchive.transcript import TranscriptSyntaxError, read_transcript
 
 log = logging.getLogger(__name__)
@@ -443,7 +445,9 @@ class SearchResult:
             "title": self.title,
             "date": self.date,
             "score": self.score,
-            "hits": [h.as_dict() for h in self.hits],
+            "hits": [
+                {**h.as_dict(), "session": self.id, "time": h.published_start} for h in self.hits
+            ],
         }
 
 
@@ -463,12 +467,13 @@ def search_sessions(workspace: Workspace, query: str) -> list[SearchResult]:
     if not terms:
         raise InputError(f'search: found "{query}"; expected at least one word to look for')
     results = []
+    spoken = spoken_lines(workspace, terms)  # machine transcripts, from the FTS5 index
     for session in workspace.sessions:
         record = load_record(workspace.paths.state, session.id)
         found: set[str] = set()
         hits: list[SearchHit] = []
         score = 0
-        for item in _searchable(session, record):
+        for item in _searchable(session, record, spoken.get(session.id, ())):
             matched = [t for t in terms if _find(item.folded, t) >= 0]
             if not matched:
                 continue
@@ -489,7 +494,9 @@ class _Searchable:
     index: list[int]  # folded position -> position in hit.text
 
 
-def _searchable(session: Session, record: EpisodeRecord | None) -> Iterator[_Searchable]:
+def _searchable(
+    session: Session, record: EpisodeRecord | None, spoken: Sequence[SpokenHit] = ()
+) -> Iterator[_Searchable]:
     timeline = record.timeline if record else None
 
     def item(field_name: str, text: str, start: float | None = None) -> _Searchable:
@@ -517,6 +524,9 @@ def _searchable(session: Session, record: EpisodeRecord | None) -> Iterator[_Sea
         yield item("resources", f"{resource.title} <{resource.url}>")
     for start, text in _transcript_lines(session):
         yield item("transcript", text, start)
+    for line in spoken:  # already on the published timeline
+        hit = item("transcript", line.text)
+        yield _Searchable(replace(hit.hit, published_start=line.time), hit.folded, hit.index)
 
 
 def _transcript_lines(session: Session) -> Iterator[tuple[float, str]]:

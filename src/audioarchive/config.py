@@ -42,6 +42,7 @@ ADDRESSING_STYLES = ("path", "virtual")
 EXTRA_FORMATS = ("opus",)
 _BITRATE = re.compile(r"^(\d{2,3})k$")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+LANGUAGE_CODE = re.compile(r"^[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*$")
 _MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 
 
@@ -164,6 +165,19 @@ class ArchiveSettings:
     master: MasterFormat = "flac"
 
 
+TRANSCRIPT_ENGINES = ("none", "pocketsphinx", "faster-whisper")
+
+
+@dataclass(frozen=True)
+class TranscriptSettings:
+    """Machine transcription (``[transcripts]``): off unless an engine is chosen."""
+
+    engine: str = "none"
+    model: str | None = None  # a name (a folder of models_dir) or a folder; None: the default
+    language: str | None = None  # None: the show's language
+    models_dir: str = ".audioarchive/models"  # relative to the workspace, or absolute
+
+
 @dataclass(frozen=True)
 class Settings:
     paths: Paths
@@ -173,6 +187,7 @@ class Settings:
     archive_storage: StorageSettings | None = None
     tools: ToolSettings = field(default_factory=ToolSettings)
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
+    transcripts: TranscriptSettings = field(default_factory=TranscriptSettings)
 
 
 SECTIONS: dict[str, tuple[str, ...]] = {
@@ -212,6 +227,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     ),
     "tools": ("ffmpeg", "ffprobe"),
     "archive": ("master",),  # after archive_storage: AUDIOARCHIVE_ARCHIVE_STORAGE_* is not ours
+    "transcripts": ("engine", "model", "language", "models_dir"),
 }
 
 
@@ -297,7 +313,20 @@ def _read_settings(paths: Paths, data: dict[str, Any], problems: list[Problem]) 
         archive_reader.check_keys(SECTIONS["archive"])
         choice = archive_reader.choice("master", MASTER_FORMATS) or "flac"
         archive = ArchiveSettings(master=MASTER_FORMATS[choice])
-    return Settings(paths, site, audio, storage, archive_storage, tools, archive)
+    transcripts = _read_transcripts(top.mapping("transcripts"))
+    return Settings(paths, site, audio, storage, archive_storage, tools, archive, transcripts)
+
+
+def _read_transcripts(reader: FieldReader | None) -> TranscriptSettings:
+    if reader is None:
+        return TranscriptSettings()
+    reader.check_keys(SECTIONS["transcripts"])
+    return TranscriptSettings(
+        engine=reader.choice("engine", TRANSCRIPT_ENGINES) or "none",
+        model=reader.text("model"),
+        language=reader.pattern("language", LANGUAGE_CODE, 'a language code such as "en" or "fr"'),
+        models_dir=reader.text("models_dir") or TranscriptSettings.models_dir,
+    )
 
 
 def _read_site(reader: FieldReader | None) -> SiteSettings:

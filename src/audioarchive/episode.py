@@ -15,6 +15,7 @@ from typing import Any
 from audioarchive.config import SiteSettings
 from audioarchive.session import Chapter, Redaction, Session, Show
 from audioarchive.timeline import Timeline
+from audioarchive.transcribe.model import MachineTranscript
 from audioarchive.writing import write_atomic
 
 STATE_VERSION = 1
@@ -183,6 +184,7 @@ class Publication:
     artwork: str  # the show's artwork, relative to feed/
     episode_artwork: dict[str, str] = field(default_factory=dict)  # id -> path in feed/
     image_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)  # path -> (w, h) px
+    machine_transcripts: dict[str, MachineTranscript] = field(default_factory=dict)  # by id
 
     def url(self, relpath: str) -> str:
         return str(self.site.url(relpath))

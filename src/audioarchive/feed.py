@@ -50,16 +50,9 @@ from audioarchive.feedmeta import RemoteFeed
 from audioarchive.licenses import license_url
 from audioarchive.session import Person, Session, Show, Venue
 from audioarchive.text import markdown_to_html, markdown_to_text
-from audioarchive.transcript import (
-    Cue,
-    TranscriptSyntaxError,
-    public_cues,
-    read_transcript,
-    render_srt,
-    render_vtt,
-    withheld_names,
-    withhold,
-)
+from audioarchive.transcribe.public import FORMATS as TRANSCRIPT_FORMATS
+from audioarchive.transcribe.public import PublicTranscript, public_transcript
+from audioarchive.transcript import TranscriptSyntaxError, withheld_names, withhold
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +61,7 @@ GENERATOR = f"audioarchive {__version__}"
 DESCRIPTION_LIMIT = 4000
 CHAPTERS_VERSION = "1.2.0"
 CHAPTERS_TYPE = "application/json+chapters"
-TRANSCRIPT_TYPES = {"vtt": "text/vtt", "srt": "application/x-subrip"}
+TRANSCRIPT_TYPES = TRANSCRIPT_FORMATS  # vtt, srt, json
 
 #: Our speaker roles → the Podcast Taxonomy Project's "cast" roles (taxonomy.json).
 #: A meeting's moderator hosts that episode; a cameo is a short guest appearance.
@@ -138,10 +131,10 @@ def render_episode_files(publication: Publication, episode: Episode) -> dict[str
     hidden = _withheld(publication.show, episode.session)
     if episode.chapters:
         files[chapters_path(episode.id)] = render_chapters(publication, episode, hidden)
-    cues = _public_transcript(publication.show, episode)
-    if cues:
-        files[transcript_path(episode.id, "vtt")] = render_vtt(cues).encode("utf-8")
-        files[transcript_path(episode.id, "srt")] = render_srt(cues).encode("utf-8")
+    transcript = _public_transcript(publication, episode)
+    if transcript is not None and transcript.cues:
+        for fmt in TRANSCRIPT_TYPES:
+            files[transcript_path(episode.id, fmt)] = transcript.render(fmt)
     return files
 
 
@@ -175,15 +168,12 @@ def _seconds(value: float) -> int | float:
     return int(value) if value.is_integer() else value
 
 
-def _public_transcript(show: Show, episode: Episode) -> list[Cue]:
-    path = episode.session.transcript
-    if path is None:
-        return []
+def _public_transcript(publication: Publication, episode: Episode) -> PublicTranscript | None:
     try:
-        cues = read_transcript(path)
+        return public_transcript(publication, episode)
     except (OSError, UnicodeDecodeError, TranscriptSyntaxError) as err:
-        raise FeedError(f"{episode.id}: transcript {path.name} could not be read ({err})") from err
-    return public_cues(cues, episode.session, episode.record.timeline, public=_host_names(show))
+        name = episode.session.transcript.name if episode.session.transcript else "?"
+        raise FeedError(f"{episode.id}: transcript {name} could not be read ({err})") from err
 
 
 def _host_names(show: Show) -> list[str]:

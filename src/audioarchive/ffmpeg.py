@@ -542,3 +542,18 @@ class FFmpegProcess:
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is not None:
             self.kill()
+
+
+#: What the speech recognisers read: 16 kHz mono signed 16-bit little-endian PCM.
+SPEECH_RATE = 16000
+
+
+def decode_speech(tools: Tools, path: Path, *, offset: float = 0.0) -> FFmpegProcess:
+    """A running ffmpeg writing ``path`` from ``offset`` seconds on to its stdout as
+    :data:`SPEECH_RATE` Hz mono 16-bit PCM (the recognisers' input), read as it comes."""
+    args = ["-v", "error"]
+    if offset > 0:
+        args += ["-ss", f"{offset:.3f}"]
+    args += ["-i", str(path), "-map", "0:a:0", "-ac", "1", "-ar", str(SPEECH_RATE)]
+    args += ["-c:a", "pcm_s16le", "-f", "s16le", "pipe:1"]
+    return FFmpegProcess(tools, args, stdout=subprocess.PIPE)

@@ -53,6 +53,8 @@ from audioarchive.storage.plan import PENDING_NAME
 from audioarchive.tags import TagSet, episode_tags, master_tags, write_tags
 from audioarchive.text import sha256_bytes, sha256_file
 from audioarchive.timeline import Timeline
+from audioarchive.transcribe.index import update_index
+from audioarchive.transcribe.run import check_transcription, machine_transcripts, transcribe_built
 from audioarchive.validation import format_time
 from audioarchive.writing import atomic_path, remove_temporaries, write_atomic
 
@@ -133,6 +135,7 @@ def build(
     )
     tools = find_tools(workspace.settings.tools, encoders=encoders)
     infos = probe_recordings(workspace, tools, selected, remember=not dry_run)
+    check_transcription(workspace, selected)  # a missing model: exit 3 before any work
     if dry_run:
         return _plan(workspace, selected, infos, force)
     with workspace_lock(paths.state, "build"):
@@ -141,8 +144,10 @@ def build(
         record_recording_sums(part for s in selected for part in s.recording)
         ctx = _Context(workspace, tools, force, progress or (lambda _e: None))
         results = [_build_episode(ctx, s, infos[s.id]) for s in selected]
+        results = [_transcribe(ctx, s, r) for s, r in zip(selected, results, strict=True)]
         _record_creations(workspace, results)
         publication = collect_publication(workspace, ctx)
+        update_index(paths.state, {i: t.key for i, t in publication.machine_transcripts.items()})
         feed_path = paths.feed / "feed.xml"
         files = render_public_files(public_publication(publication))
         for relpath, data in sorted(files.items()):
@@ -397,6 +402,22 @@ def _build_episode_unchecked(
     )
 
 
+def _transcribe(ctx: _Context, session: Session, result: EpisodeResult) -> EpisodeResult:
+    """The machine transcript of a built episode, when configured (cached by its audio)."""
+    try:
+        transcribe_built(
+            ctx.workspace,
+            ctx.tools,
+            session,
+            result.record,
+            lambda fraction: ctx.progress(ProgressEvent("transcribe", session.id, fraction)),
+        )
+    except AudioArchiveError as err:
+        log.error("%s: transcription failed: %s", session.id, err.message)
+        return EpisodeResult(session.id, "failed", f"transcription failed: {err.message}")
+    return result
+
+
 def _warn_about_damage(ctx: _Context, infos: tuple[AudioInfo, ...]) -> None:
     """Damaged frames in a lossy part are decoded around (a short gap): say where they are."""
     offset = 0.0
@@ -579,6 +600,7 @@ def collect_publication(workspace: Workspace, ctx: _Context | None = None) -> Pu
         artwork=artwork,
         episode_artwork=episode_artwork,
         image_sizes=sizes,
+        machine_transcripts=machine_transcripts(workspace, episodes),
     )
 
 
@@ -629,6 +651,7 @@ def _forget_removed_sessions(workspace: Workspace) -> None:
         if path.stem not in known:
             remove_record(state, path.stem)
             shutil.rmtree(state / "cache" / path.stem, ignore_errors=True)
+            shutil.rmtree(state / "transcripts" / path.stem, ignore_errors=True)
 
 
 # --- planning (dry run) ---------------------------------------------------------------------

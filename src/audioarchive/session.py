@@ -26,7 +26,13 @@ except ImportError:  # pragma: no cover (PyYAML built without libyaml)
     from yaml import SafeLoader  # type: ignore[assignment]
 
 from audioarchive.categories import all_category_names
-from audioarchive.config import Paths, Settings, load_settings
+from audioarchive.config import (
+    LANGUAGE_CODE,
+    TRANSCRIPT_ENGINES,
+    Paths,
+    Settings,
+    load_settings,
+)
 from audioarchive.errors import InputError, Problem, SessionError
 from audioarchive.feedmeta import (
     RemoteFeed,
@@ -126,7 +132,12 @@ SESSION_KEYS = (
     "license",
     "explicit",
     "artwork",
+    "turns",
+    "microphones",
+    "transcription",
 )
+TURN_KEYS = ("start", "speaker")
+TRANSCRIPTION_KEYS = ("engine", "model", "language")
 SPEAKER_KEYS = ("name", "role", "affiliation", "publish_name", "url")
 VENUE_KEYS = ("name", "address", "geo", "url")
 RESOURCE_KEYS = ("title", "url")
@@ -236,6 +247,23 @@ class Show:
 
 
 @dataclass(frozen=True)
+class SpeakerTurn:
+    """From ``start`` (raw recording time) on, ``speaker`` (one of the session's) speaks."""
+
+    start: float
+    speaker: str
+
+
+@dataclass(frozen=True)
+class TranscriptionChoice:
+    """A session's own transcription settings; ``None`` fields keep ``[transcripts]``'s."""
+
+    engine: str | None = None
+    model: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
 class Session:
     id: str
     title: str
@@ -264,6 +292,10 @@ class Session:
     def feed_guid(self) -> str:
         """The feed item's ``guid``: the imported one, else the session id."""
         return self.guid or self.id
+
+    turns: tuple[SpeakerTurn, ...] = ()  # who speaks from when (raw time), for transcripts
+    microphones: tuple[str, ...] = ()  # the speaker on each channel of the recording
+    transcription: TranscriptionChoice | None = None  # overrides [transcripts]
 
     @property
     def recorded(self) -> bool:
@@ -598,6 +630,9 @@ def _load_session(path: Path, settings: Settings, problems: list[Problem]) -> Se
         ),
         recording_declared=declared,
         guid=r.text("guid", max_len=1000),
+        turns=_read_turns(r),
+        microphones=_read_microphones(r),
+        transcription=_read_transcription(r),
     )
     return session if len(problems) == count else None
 
@@ -611,6 +646,64 @@ def suggest_session_id(value: object, fallback: str = "") -> str:
             if SLUG.fullmatch(slug):
                 return f'"{slug}"'
     return '"2022-10-25-non-recours"'
+
+
+def _read_turns(r: FieldReader) -> tuple[SpeakerTurn, ...]:
+    """``turns:``: the speaker of each stretch of the recording, named as in ``speakers:``."""
+    known = _speaker_names(r)
+    turns: list[SpeakerTurn] = []
+    for index, item in enumerate(r.mappings("turns")):
+        item.check_keys(TURN_KEYS)
+        start = item.time("start", required=True)
+        speaker = item.text("speaker", required=True, max_len=200)
+        if speaker is not None and speaker.strip() not in known:
+            item.problem(
+                "speaker",
+                f'found "{speaker}"; expected the name of one of this session\'s speakers'
+                f"{did_you_mean(speaker, known)}",
+            )
+            continue
+        if start is not None and speaker is not None:
+            if turns and start < turns[-1].start:
+                r.problem(f"turns[{index}]", "starts before the turn above; expected time order")
+            turns.append(SpeakerTurn(start, speaker.strip()))
+    return tuple(turns)
+
+
+def _read_microphones(r: FieldReader) -> tuple[str, ...]:
+    """``microphones:``: the speaker on each channel, when the recorder kept one per track."""
+    known = _speaker_names(r)
+    names = r.text_list("microphones", expected="a list of speaker names, one per channel")
+    for index, name in enumerate(names):
+        if name.strip() not in known:
+            r.problem(
+                f"microphones[{index}]",
+                f'found "{name}"; expected the name of one of this session\'s speakers'
+                f"{did_you_mean(name, known)}",
+            )
+            return ()
+    return tuple(n.strip() for n in names)
+
+
+def _speaker_names(r: FieldReader) -> set[str]:
+    return {
+        str(s.get("name")).strip()
+        for s in (r.raw("speakers") or [])
+        if isinstance(s, Mapping) and s.get("name")
+    }
+
+
+def _read_transcription(r: FieldReader) -> TranscriptionChoice | None:
+    """``transcription:``: this session's engine, model or language (else ``[transcripts]``)."""
+    item = r.mapping("transcription")
+    if item is None:
+        return None
+    item.check_keys(TRANSCRIPTION_KEYS)
+    return TranscriptionChoice(
+        engine=item.choice("engine", TRANSCRIPT_ENGINES),
+        model=item.text("model"),
+        language=item.pattern("language", LANGUAGE_CODE, 'a language code such as "en"'),
+    )
 
 
 def list_audio_files(folder: Path) -> list[Path]:

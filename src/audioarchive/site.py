@@ -33,7 +33,9 @@ from audioarchive.errors import SiteError
 from audioarchive.licenses import license_name, license_url
 from audioarchive.session import Person, Session, Venue
 from audioarchive.text import fold, markdown_to_html, markdown_to_text, sha256_bytes, slugify
-from audioarchive.transcript import Cue, TranscriptSyntaxError, public_cues, read_transcript
+from audioarchive.transcribe.pagesearch import SEARCH_PAGE, said_index
+from audioarchive.transcribe.public import PublicTranscript, public_transcript
+from audioarchive.transcript import TranscriptSyntaxError
 
 # Catalogue files written by the catalogue stage (linked from the index).
 CATALOG_FILES = ("catalog.json", "catalog.csv")
@@ -326,6 +328,8 @@ class EpisodeView:
     summary: str  # plain text, for <meta name="description">
     chapters: tuple[TimedLine, ...] = ()
     cues: tuple[TimedLine, ...] = ()
+    has_transcript: bool = False
+    machine_transcript: str | None = None  # the recogniser, when no person wrote it
     downloads: tuple[Download, ...] = ()
     facts: tuple[tuple[str, str], ...] = ()
     silenced: tuple[str, ...] = ()
@@ -398,6 +402,7 @@ def _episode_view(
     if not full:
         return view
     long = episode.duration >= 3600
+    transcript = _transcript(publication, episode)
     chapters = tuple(
         TimedLine(
             start=c.start,
@@ -413,7 +418,9 @@ def _episode_view(
     return replace(
         view,
         chapters=chapters,
-        cues=_cues(episode, long=long),
+        cues=_cues(transcript, long=long),
+        has_transcript=transcript is not None,
+        machine_transcript=transcript.machine if transcript is not None else None,
         downloads=tuple(_download(m, fmt) for m in episode.record.media),
         facts=_facts(episode, fmt),
         silenced=tuple(
@@ -424,18 +431,18 @@ def _episode_view(
     )
 
 
-def _cues(episode: Episode, *, long: bool) -> tuple[TimedLine, ...]:
-    session = episode.session
-    if session.transcript is None:
-        return ()
+def _transcript(publication: Publication, episode: Episode) -> PublicTranscript | None:
     try:
-        cues: list[Cue] = public_cues(
-            read_transcript(session.transcript), session, episode.record.timeline
-        )
+        return public_transcript(publication, episode)
     except (OSError, UnicodeDecodeError, TranscriptSyntaxError) as err:
+        name = episode.session.transcript.name if episode.session.transcript else "?"
         raise SiteError(
-            f"{session.transcript.name}: the transcript of {session.id} could not be read ({err})"
+            f"{name}: the transcript of {episode.id} could not be read ({err})"
         ) from err
+
+
+def _cues(transcript: PublicTranscript | None, *, long: bool) -> tuple[TimedLine, ...]:
+    cues = transcript.cues if transcript is not None else ()
     return tuple(
         TimedLine(
             start=c.start,
@@ -553,6 +560,9 @@ def render_site(publication: Publication) -> dict[str, bytes]:
         "catalog": CATALOG_FILES,
         "facets": facets,
     }
+    transcripts = {e.id: _transcript(publication, e) for e in newest}
+    said = said_index(newest, transcripts)
+    common["has_said"] = said is not None
     try:
         views = [_episode_view(publication, e, facets, fmt, full=False) for e in newest]
         out["index.html"] = _render(
@@ -577,9 +587,31 @@ def render_site(publication: Publication) -> dict[str, bytes]:
                 older=views[index + 1] if index + 1 < len(views) else None,
                 **common,
             )
+        if said is not None:
+            out.update(_said_search(said, newest, transcripts, common))
     except TemplateError as err:
         raise SiteError(f"pages could not be rendered ({err})") from err
     return out
+
+
+def _said_search(
+    said: tuple[str, bytes],
+    newest: Sequence[Episode],
+    transcripts: Mapping[str, PublicTranscript | None],
+    common: Mapping[str, object],
+) -> dict[str, bytes]:
+    """The search of what was said (:mod:`audioarchive.transcribe.pagesearch`): its index
+    script and its page."""
+    path, data = said
+    page = _render(
+        "search.html",
+        root="../",
+        page=SEARCH_PAGE,
+        said_index=path,
+        transcribed=[e for e in newest if transcripts[e.id] is not None],
+        **common,
+    )
+    return {path: data, SEARCH_PAGE: page}
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from audioarchive.cli.serve import serve_command
 from audioarchive.cli.stats import stats_command
 from audioarchive.cli.studio import studio_command
 from audioarchive.cli.times import times_command
+from audioarchive.cli.transcribe import transcribe_command
 from audioarchive.cli.validate import validate_command
 from audioarchive.cli.verify import verify_command
 
@@ -78,6 +79,7 @@ for command in (
     bag_command,
     times_command,
     studio_command,
+    transcribe_command,
 ):
     cli.add_command(command)
 

@@ -194,10 +194,80 @@
     }
   }
 
+  // --- search page: what was said (index: assets/said-*.js, loaded as a script) -------------
+  function setUpSaid(waited) {
+    var form = document.getElementById("said");
+    var list = document.getElementById("said-results");
+    var status = document.getElementById("said-status");
+    var index = window.audioarchiveSaid;
+    if (!form || !list || !status) return;
+    if (!index) {
+      // the index script runs after this one (both deferred): wait for the page's load
+      if (!waited) window.addEventListener("load", function () { setUpSaid(true); }, { once: true });
+      return;
+    }
+    var nojs = document.getElementById("said-nojs");
+    if (nojs) nojs.hidden = true;
+    var limit = 100;
+    var root = "../";
+    var field = form.elements.namedItem("q");
+    var folded = index.lines.map(function (line) { return " " + words(line[2]).join(" "); });
+
+    function clock(seconds) {
+      var s = Math.floor(seconds);
+      var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+      var mm = (h && m < 10 ? "0" : "") + m, ss = (r < 10 ? "0" : "") + r;
+      return (h ? h + ":" : "") + mm + ":" + ss;
+    }
+
+    function run(updateUrl) {
+      var query = words(field.value);
+      while (list.firstChild) list.removeChild(list.firstChild);
+      if (!query.length) { status.textContent = ""; return; }
+      var found = [];
+      index.lines.forEach(function (line, i) {
+        if (query.every(function (word) { return folded[i].indexOf(" " + word) >= 0; })) found.push(line);
+      });
+      found.slice(0, limit).forEach(function (line) {
+        var episode = index.episodes[line[0]];
+        var seconds = String(line[1]);
+        var li = document.createElement("li");
+        var link = document.createElement("a");
+        link.href = root + episode.href + "#t=" + seconds;
+        link.className = "said-hit";
+        var time = document.createElement("time");
+        time.textContent = clock(line[1]);
+        link.appendChild(time);
+        link.appendChild(document.createTextNode(" " + episode.title));
+        var text = document.createElement("span");
+        text.className = "text";
+        text.textContent = line[2];
+        li.appendChild(link);
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(text);
+        list.appendChild(li);
+      });
+      var message = found.length === 0 ? status.getAttribute("data-none")
+        : (found.length === 1 ? status.getAttribute("data-one") : status.getAttribute("data-many"));
+      message = message.replace("{n}", String(found.length));
+      if (found.length > limit) message += " " + status.getAttribute("data-more").replace("{n}", String(limit));
+      status.textContent = message;
+      if (updateUrl && window.history && window.history.replaceState) {
+        window.history.replaceState(null, "", "?q=" + encodeURIComponent(field.value));
+      }
+    }
+
+    form.addEventListener("submit", function (event) { event.preventDefault(); run(true); });
+    field.addEventListener("input", function () { run(true); });
+    field.value = new URLSearchParams(window.location.search).get("q") || "";
+    if (field.value) run(false);
+  }
+
   function main() {
     setUpFilter();
     setUpCopy();
     setUpPlayer();
+    setUpSaid(false);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", main);

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 from PIL import Image
 
-from audioarchive import __version__
+from audioarchive._version import __version__
 from tests.helpers import Ws, make_tone, new_workspace, run_cli
 
 DATA = Path(__file__).parent / "data" / "sessions"

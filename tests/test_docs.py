@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from scripts.gen_cli_docs import TARGET, render
 
-from audioarchive import __version__
+from audioarchive._version import __version__
 from audioarchive.cli import cli
 from audioarchive.config import SECTIONS
 from audioarchive.session import (

@@ -1,18 +1,52 @@
 """audioarchive: publish the recordings of public meetings.
 
-The library is a chain of plain functions, one module per pipeline stage
+The library is a chain of plain functions, one package per pipeline stage
 (see CONTRIBUTING.md). The command line in :mod:`audioarchive.cli` is a thin
 layer over what this package exports.
+
+This root only re-exports the public API, lazily: importing a small part such
+as :mod:`audioarchive.session` does not load the audio, tag or storage stages,
+and no module of the package imports this root.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from audioarchive.config import Settings, load_settings
-from audioarchive.errors import AudioArchiveError, ExitCode
-from audioarchive.pipeline import BuildReport, EpisodeResult, build, publish
-from audioarchive.session import Session, Show, Workspace, load_workspace
+from audioarchive._version import __version__
+
+if TYPE_CHECKING:
+    from audioarchive.config import Settings, load_settings
+    from audioarchive.errors import AudioArchiveError, ExitCode
+    from audioarchive.pipeline import BuildReport, EpisodeResult, build, publish
+    from audioarchive.session import Session, Show, Workspace, load_workspace
+
+_EXPORTS = {
+    "AudioArchiveError": "audioarchive.errors",
+    "BuildReport": "audioarchive.pipeline",
+    "EpisodeResult": "audioarchive.pipeline",
+    "ExitCode": "audioarchive.errors",
+    "Session": "audioarchive.session",
+    "Settings": "audioarchive.config",
+    "Show": "audioarchive.session",
+    "Workspace": "audioarchive.session",
+    "build": "audioarchive.pipeline",
+    "load_settings": "audioarchive.config",
+    "load_workspace": "audioarchive.session",
+    "publish": "audioarchive.pipeline",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from the module that defines it, on first use."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'audioarchive' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AudioArchiveError",

@@ -32,7 +32,7 @@ from typing import Any
 
 import bagit  # type: ignore[import-untyped]
 
-from audioarchive import __version__
+from audioarchive._version import __version__
 from audioarchive.config import Paths
 from audioarchive.episode import load_record
 from audioarchive.errors import AudioArchiveError, InputError, Problem

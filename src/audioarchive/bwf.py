@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from audioarchive import __version__
+from audioarchive._version import __version__
 from audioarchive.errors import AudioArchiveError
 from audioarchive.ffmpeg import AudioInfo, Tools, probe, run_ffmpeg
 from audioarchive.licenses import license_url

@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from audioarchive import __version__
+from audioarchive._version import __version__
 from audioarchive.config import Paths
 from audioarchive.errors import InputError
 

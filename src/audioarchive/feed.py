@@ -29,7 +29,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from feedgen.feed import FeedGenerator  # first: feedgen.util needs lxml.etree loaded
 
-from audioarchive import __version__
+from audioarchive._version import __version__
 from audioarchive.episode import INDEX_PAGE, Episode, OutputFile, Publication
 from audioarchive.errors import FeedError
 from audioarchive.feed_podcast2 import (

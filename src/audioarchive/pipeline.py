@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from audioarchive import __version__
+from audioarchive._version import __version__
 from audioarchive.artwork import check_artworks, prepare_artwork
 from audioarchive.bwf import bwf_metadata, write_bwf
 from audioarchive.catalog import render_catalog

@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from audioarchive import __version__
+from audioarchive._version import __version__
 from audioarchive.catalog import CATALOG_VERSION, full_entry
 from audioarchive.episode import Episode, Publication
 from audioarchive.fixity import MANIFEST, archive_entries, render_manifest

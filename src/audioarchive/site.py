@@ -26,7 +26,7 @@ from urllib.parse import quote, urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError, select_autoescape
 from markupsafe import Markup
 
-from audioarchive import __version__
+from audioarchive._version import __version__
 from audioarchive.audioformats import format_words
 from audioarchive.episode import INDEX_PAGE, Episode, OutputFile, Publication
 from audioarchive.errors import SiteError

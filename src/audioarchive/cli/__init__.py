@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from audioarchive import __version__
+from audioarchive._version import __version__
 from audioarchive.cli._common import App, setup_logging
 from audioarchive.cli.bag import bag_command
 from audioarchive.cli.browse import list_command, search_command, show_command, tags_command

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from audioarchive import __version__
+from audioarchive._version import __version__
 from audioarchive.errors import InputError
 
 log = logging.getLogger(__name__)

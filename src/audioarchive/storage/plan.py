@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from audioarchive import __version__
+from audioarchive._version import __version__
 from audioarchive.mediatypes import IMMUTABLE, cache_control, media_type
 from audioarchive.storage.manifest import LocalHash, Manifest, file_identity
 from audioarchive.text import sha256_file

@@ -26,7 +26,7 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
-from audioarchive import __version__
+from audioarchive._version import __version__
 from audioarchive.errors import AudioArchiveError, StorageError, StorageUnavailableError
 from audioarchive.storage.plan import (
     META_MARKER,

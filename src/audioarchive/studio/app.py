@@ -43,7 +43,7 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from audioarchive import __version__
+from audioarchive._version import __version__
 from audioarchive.config import Settings, load_settings
 from audioarchive.errors import AudioArchiveError, Problem
 from audioarchive.ffmpeg import find_tools

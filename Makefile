@@ -59,6 +59,7 @@ lint: setup-test
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 chaos: setup-test
 	$(BIN)/python scripts/chaos.py --rounds $${ROUNDS:-20}

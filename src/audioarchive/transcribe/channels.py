@@ -11,13 +11,12 @@ number per 100 ms) and cached with the machine transcript.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Sequence
 
 import numpy as np
 
 from audioarchive.audio.assemble import input_args, join_graph
-from audioarchive.ffmpeg import AudioInfo, FFmpegProcess, Tools
+from audioarchive.ffmpeg import PIPE, AudioInfo, FFmpegProcess, Tools
 
 FRAME = 0.1  # seconds
 RATE = 8000  # Hz: enough to tell whose microphone is loudest
@@ -36,7 +35,7 @@ def dominant_channels(tools: Tools, parts: Sequence[AudioInfo]) -> tuple[int, ..
     samples = int(RATE * FRAME)
     block = samples * channels * 2 * 100  # 10 s at a time
     out: list[int] = []
-    with FFmpegProcess(tools, args, stdout=subprocess.PIPE) as proc:
+    with FFmpegProcess(tools, args, stdout=PIPE) as proc:
         rest = b""
         while True:
             data = rest + proc.stdout.read(block)

@@ -34,8 +34,8 @@ from tests.storage.seaweed import (  # noqa: E402
     run_seaweedfs,
 )
 
+from audioarchive.metadata.session import load_workspace  # noqa: E402
 from audioarchive.pipeline import build, publish  # noqa: E402
-from audioarchive.session import load_workspace  # noqa: E402
 
 
 def make_workspace(root: Path, episodes: int) -> None:

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
-from audioarchive.events import check_chain
+from audioarchive.archive.events import check_chain
 
 if TYPE_CHECKING:
     from tests.storage.seaweed import S3Server

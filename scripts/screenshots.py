@@ -3,7 +3,7 @@
 
 Usage: python scripts/screenshots.py [WORKSPACE] [--out DIR] [--episode ID]
 
-Serves the workspace's built ``feed/`` on 127.0.0.1 (audioarchive.server),
+Serves the workspace's built ``feed/`` on 127.0.0.1 (audioarchive.inspect.server),
 opens the index and one episode page (the newest with a transcript, or
 ``--episode``), then the studio's pages (sessions, that episode's form and
 timeline), and writes full-page PNGs into ``DIR`` (default:
@@ -28,9 +28,9 @@ from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
 
-from audioarchive.episode import load_record
-from audioarchive.server import ServeConfig, serve_in_thread
-from audioarchive.session import load_workspace
+from audioarchive.inspect.server import ServeConfig, serve_in_thread
+from audioarchive.metadata.episode import load_record
+from audioarchive.metadata.session import load_workspace
 from audioarchive.studio.server import StudioServer, StudioThread, free_port
 
 CHROMIUM_FLAGS = (

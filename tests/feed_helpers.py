@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from audioarchive.config import SiteSettings
-from audioarchive.episode import Episode, EpisodeRecord, OutputFile, Publication
-from audioarchive.feed import render_feed
-from audioarchive.session import (
+from audioarchive.metadata.episode import Episode, EpisodeRecord, OutputFile, Publication
+from audioarchive.metadata.session import (
     Chapter,
     Owner,
     Person,
@@ -21,7 +20,8 @@ from audioarchive.session import (
     Show,
     Venue,
 )
-from audioarchive.timeline import Timeline
+from audioarchive.metadata.timeline import Timeline
+from audioarchive.render.feed import render_feed
 from tests.helpers import PACKAGE_ARTWORK
 
 BASE = "https://podcast.example.org/mouton"

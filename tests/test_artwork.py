@@ -10,8 +10,8 @@ import yaml
 from mutagen.id3 import ID3
 from PIL import Image, ImageDraw
 
-from audioarchive.artwork import ArtworkError, _prepare, prepare_artwork
-from audioarchive.episode import load_record
+from audioarchive.metadata.episode import load_record
+from audioarchive.tags.artwork import ArtworkError, _prepare, prepare_artwork
 from tests.helpers import PACKAGE_ARTWORK, Ws
 
 COLOURS: dict[str, int | tuple[int, ...]] = {

@@ -19,6 +19,7 @@ from audioarchive.audio import AudioJob, AudioResult, process_audio
 from audioarchive.config import AudioSettings
 from audioarchive.errors import AudioInputError
 from audioarchive.ffmpeg import Loudness, Tools, measure_loudness, probe
+from audioarchive.metadata.session import Redaction, Trim
 from audioarchive.samples import (
     Meeting,
     MeetingSpec,
@@ -27,7 +28,6 @@ from audioarchive.samples import (
     steady_turns,
     synthesize_meeting,
 )
-from audioarchive.session import Redaction, Trim
 from tests.helpers import ffmpeg, make_tone
 
 TARGET = -16.0

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from audioarchive.ffmpeg import parse_frame_gaps
-from audioarchive.recordings import wav_data_shortfall
+from audioarchive.metadata.recordings import wav_data_shortfall
 from tests.helpers import Ws, ffmpeg, make_tone
 
 
@@ -81,8 +81,9 @@ def test_two_builds_at_once_the_second_refuses(built: Ws) -> None:
             sys.executable,
             "-c",
             (
-                "import sys, time; from pathlib import Path; from audioarchive.locking import "
-                "workspace_lock\nwith workspace_lock(Path(sys.argv[1]), 'build'):\n"
+                "import sys, time; from pathlib import Path; "
+                "from audioarchive.common.locking import workspace_lock\n"
+                "with workspace_lock(Path(sys.argv[1]), 'build'):\n"
                 "    print('locked', flush=True); time.sleep(60)"
             ),
             str(built.root / ".audioarchive"),

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from audioarchive.bwf import CuePoint, append_chunks, chunk_ids, cue_chunks
+from audioarchive.archive.bwf import CuePoint, append_chunks, chunk_ids, cue_chunks
 from audioarchive.config import load_settings
 from audioarchive.errors import ConfigError
 from tests.helpers import Ws, ffmpeg, new_workspace

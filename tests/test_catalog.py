@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
-from audioarchive.catalog import search_sessions, search_terms
 from audioarchive.errors import InputError
-from audioarchive.session import load_workspace
+from audioarchive.inspect.browse import search_sessions, search_terms
+from audioarchive.metadata.session import load_workspace
 from tests.helpers import Ws, assert_never_named
 
 DC_TERMS = (

@@ -11,7 +11,7 @@ from scripts.gen_cli_docs import TARGET, render
 from audioarchive._version import __version__
 from audioarchive.cli import cli
 from audioarchive.config import SECTIONS
-from audioarchive.session import (
+from audioarchive.metadata.session import (
     CHAPTER_KEYS,
     REDACTION_KEYS,
     RESOURCE_KEYS,

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from audioarchive.archive.events import check_chain, parse_age, read_events
+from audioarchive.archive.preserve import archive_problems, verify_and_record
 from audioarchive.config import load_settings
 from audioarchive.errors import InputError
-from audioarchive.events import check_chain, parse_age, read_events
-from audioarchive.preserve import archive_problems, verify_and_record
 from tests.helpers import Ws, make_tone, new_workspace, run_cli
 
 SID = "2022-10-25-a"  # of the built workspace (conftest)

@@ -19,9 +19,12 @@ from hypothesis import strategies as st
 from lxml import etree  # type: ignore[import-untyped]
 
 from audioarchive.config import SiteSettings, load_settings
-from audioarchive.episode import Publication
 from audioarchive.errors import ConfigError
-from audioarchive.feed import (
+from audioarchive.inspect.validate import check_chapters
+from audioarchive.metadata.episode import Publication
+from audioarchive.metadata.session import ROLES, Owner, Resource, Venue
+from audioarchive.metadata.transcript import Cue, parse_srt, parse_vtt
+from audioarchive.render.feed import (
     DESCRIPTION_LIMIT,
     ROLE_TAXONOMY,
     ascii_url,
@@ -30,10 +33,7 @@ from audioarchive.feed import (
     location_tag,
     render_feed,
 )
-from audioarchive.feed_podcast2 import GUID_NAMESPACE, podcast_guid
-from audioarchive.session import ROLES, Owner, Resource, Venue
-from audioarchive.transcript import Cue, parse_srt, parse_vtt
-from audioarchive.validate import check_chapters
+from audioarchive.render.feed_podcast2 import GUID_NAMESPACE, podcast_guid
 from tests.feed_helpers import (
     ARTWORK,
     BASE,
@@ -558,7 +558,7 @@ def test_long_descriptions_fit_in_4000_bytes(
             Resource(f"Ressource n°{n}", f"https://example.org/é/{n}") for n in range(80)
         ),
     )
-    with caplog.at_level(logging.WARNING, logger="audioarchive.feed"):
+    with caplog.at_level(logging.WARNING, logger="audioarchive.render.feed"):
         item = one(etree.fromstring(build_feed(long)), f"//item[guid='{RICH}']")
     text = one(item, "description/text()")
     rich = one(item, "content:encoded/text()")

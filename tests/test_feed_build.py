@@ -10,9 +10,9 @@ import feedparser
 import pytest
 from lxml import etree  # type: ignore[import-untyped]
 
-from audioarchive.episode import load_record
 from audioarchive.ffmpeg import Tools
-from audioarchive.transcript import parse_vtt
+from audioarchive.metadata.episode import load_record
+from audioarchive.metadata.transcript import parse_vtt
 from tests.feed_helpers import item_spans
 from tests.helpers import SHOW, Ws, assert_never_named, new_workspace
 

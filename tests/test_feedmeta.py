@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 from lxml import etree  # type: ignore[import-untyped]
 
 from audioarchive.errors import SessionError
-from audioarchive.feed import render_feed
-from audioarchive.feed_podcast2 import podcast_guid
-from audioarchive.feedmeta import RemoteFeed, Rhythm, TxtRecord, rrule_problems
-from audioarchive.session import load_workspace
-from audioarchive.validate import check_feed
+from audioarchive.inspect.validate import check_feed
+from audioarchive.metadata.feedmeta import RemoteFeed, Rhythm, TxtRecord, rrule_problems
+from audioarchive.metadata.session import load_workspace
+from audioarchive.render.feed import render_feed
+from audioarchive.render.feed_podcast2 import podcast_guid
 from tests.feed_helpers import (
     ARTWORK,
     BASE,

@@ -13,9 +13,9 @@ import pytest
 import yaml
 from PIL import Image
 
-from audioarchive.feed_podcast2 import podcast_guid
 from audioarchive.importer.feed import parse_date
 from audioarchive.importer.markdown import html_to_markdown
+from audioarchive.render.feed_podcast2 import podcast_guid
 from tests.helpers import make_tone, run_cli
 from tests.host_server import Host, serve_host
 from tests.import_feeds import (

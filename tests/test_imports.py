@@ -11,7 +11,9 @@ import pytest
 HEAVY = ("numpy", "mutagen", "PIL", "feedgen", "boto3", "botocore", "click")
 
 
-@pytest.mark.parametrize("module", ["audioarchive", "audioarchive.session"])
+@pytest.mark.parametrize(
+    "module", ["audioarchive", "audioarchive.metadata", "audioarchive.metadata.session"]
+)
 def test_metadata_import_loads_no_heavy_library(module: str) -> None:
     code = f"import sys, {module}\nprint(' '.join(m for m in {HEAVY!r} if m in sys.modules))\n"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -7,8 +7,8 @@ from pathlib import Path
 import feedparser
 import yaml
 
-from audioarchive.ingest import SUMS_FILE
-from audioarchive.text import sha256_file
+from audioarchive.common.text import sha256_file
+from audioarchive.pipeline.ingest import SUMS_FILE
 from tests.helpers import Ws, make_tone
 
 

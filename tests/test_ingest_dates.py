@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from audioarchive.session import load_workspace
+from audioarchive.metadata.session import load_workspace
 from tests.helpers import Ws, ffmpeg, make_tone, new_workspace
 
 PARIS_WINTER = timezone(timedelta(hours=1))

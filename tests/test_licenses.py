@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from audioarchive.licenses import license_name, license_url
+from audioarchive.metadata.licenses import license_name, license_url
 
 
 @pytest.mark.parametrize(

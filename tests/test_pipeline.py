@@ -12,8 +12,8 @@ import pytest
 from mutagen.flac import FLAC
 from mutagen.id3 import ID3
 
-from audioarchive.episode import load_record
-from audioarchive.session import load_workspace
+from audioarchive.metadata.episode import load_record
+from audioarchive.metadata.session import load_workspace
 from tests.helpers import Ws, assert_never_named, make_tone
 
 

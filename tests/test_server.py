@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audioarchive.server import ServeConfig, parse_range, serve_in_thread
+from audioarchive.inspect.server import ServeConfig, parse_range, serve_in_thread
 from tests.helpers import Ws
 
 

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from audioarchive.errors import Problem, SessionError
-from audioarchive.session import load_workspace
-from audioarchive.session_file import write_session_file
+from audioarchive.metadata.session import load_workspace
+from audioarchive.metadata.session_file import write_session_file
 from tests.helpers import Ws, examples, new_workspace
 
 DATA = Path(__file__).parent / "data" / "sessions"

@@ -12,8 +12,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
-from audioarchive.session import load_workspace
-from audioarchive.session_file import REMOVE, update_session_file, write_session_file
+from audioarchive.metadata.session import load_workspace
+from audioarchive.metadata.session_file import REMOVE, update_session_file, write_session_file
 from tests.helpers import Ws, new_workspace
 
 FRENCH = "Déserts médicaux : comment garder nos médecins ?"

@@ -13,12 +13,14 @@ import html5lib
 import pytest
 import yaml
 
-from audioarchive import site as site_module
-from audioarchive.episode import Publication
+from audioarchive.common.text import sha256_bytes
 from audioarchive.errors import SiteError
+from audioarchive.metadata.episode import Publication
+from audioarchive.metadata.session import Venue, load_workspace
+from audioarchive.metadata.transcript import ANONYMOUS
 from audioarchive.pipeline import collect_publication
-from audioarchive.session import Venue, load_workspace
-from audioarchive.site import (
+from audioarchive.render import site as site_module
+from audioarchive.render.site import (
     CSP,
     LANGUAGES,
     STRINGS,
@@ -32,8 +34,6 @@ from audioarchive.site import (
     seconds_text,
     ui_language,
 )
-from audioarchive.text import sha256_bytes
-from audioarchive.transcript import ANONYMOUS
 from tests.browser.workspace import (
     HIDDEN_NAME,
     HOSTILE,
@@ -484,7 +484,7 @@ def test_every_language_has_every_string_and_every_string_is_used() -> None:
         assert set(language.strings) == english, code
         assert len(language.months) == 12, code
         assert len(language.weekdays) == 7, code
-    folder = Path(site_module.__file__).parent / "templates" / "site"
+    folder = Path(site_module.__file__).parents[1] / "templates" / "site"
     sources = "".join(p.read_text(encoding="utf-8") for p in folder.glob("*.html"))
     sources += Path(site_module.__file__).read_text(encoding="utf-8")
     for key in english:

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from audioarchive.server import ServeConfig, serve_in_thread
+from audioarchive.inspect.server import ServeConfig, serve_in_thread
 from tests.helpers import Ws
 
 OVERCAST = "Overcast/3.0 (+http://overcast.fm/; iOS podcast app)"

@@ -16,6 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from audioarchive.common.locking import workspace_lock
+from audioarchive.common.mediatypes import IMMUTABLE, SHORT
 from audioarchive.config import StorageSettings, load_settings
 from audioarchive.errors import (
     ConfigError,
@@ -24,8 +26,6 @@ from audioarchive.errors import (
     StorageUnavailableError,
     WorkspaceLockedError,
 )
-from audioarchive.locking import workspace_lock
-from audioarchive.mediatypes import IMMUTABLE, SHORT
 from audioarchive.storage.manifest import (
     LocalHash,
     Manifest,

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from audioarchive.errors import InputError
-from audioarchive.session import Redaction, Trim, load_workspace
+from audioarchive.metadata.session import Redaction, Trim, load_workspace
 from audioarchive.studio.app import COOKIE, StudioConfig
 from audioarchive.studio.server import StudioServer, StudioThread, check_host, free_port
 from tests.helpers import make_tone, new_workspace, run_cli

@@ -14,11 +14,11 @@ from mutagen.id3 import ID3
 from mutagen.mp4 import MP4
 from mutagen.oggopus import OggOpus
 
-from audioarchive.episode import load_record, public_chapters
 from audioarchive.ffmpeg import Tools
-from audioarchive.session import Chapter, Owner, Person, Session, Show, Venue
+from audioarchive.metadata.episode import load_record, public_chapters
+from audioarchive.metadata.session import Chapter, Owner, Person, Session, Show, Venue
+from audioarchive.metadata.timeline import Timeline
 from audioarchive.tags import episode_tags, read_tags, write_tags
-from audioarchive.timeline import Timeline
 from tests.helpers import PACKAGE_ARTWORK, Ws, assert_never_named, ffmpeg
 
 ENCODERS = {

@@ -6,7 +6,7 @@ import json
 import struct
 from pathlib import Path
 
-from audioarchive.audioformats import format_words
+from audioarchive.tags.audioformats import format_words
 from tests.helpers import Ws, ffmpeg
 
 IXML = (

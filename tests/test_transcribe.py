@@ -20,11 +20,11 @@ import pytest
 
 from audioarchive.config import Settings, ToolSettings, TranscriptSettings, load_settings
 from audioarchive.ffmpeg import Tools
+from audioarchive.metadata.machine_transcript import MachineTranscript, Segment, Word
+from audioarchive.metadata.transcript import parse_srt, parse_vtt
 from audioarchive.samples import MeetingSpec, Turn, synthesize_meeting
 from audioarchive.transcribe.engines import EngineChoice
-from audioarchive.transcribe.model import MachineTranscript, Segment, Word
 from audioarchive.transcribe.stage import transcribe_episode
-from audioarchive.transcript import parse_srt, parse_vtt
 from tests.helpers import SHOW, Ws, new_workspace
 
 pytest.importorskip("pocketsphinx", reason="pip install -e '.[test]' installs pocketsphinx")

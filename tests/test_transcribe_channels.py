@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audioarchive.episode import Episode, EpisodeRecord
 from audioarchive.ffmpeg import Tools, probe
-from audioarchive.session import Person, Session, SpeakerTurn
-from audioarchive.timeline import Timeline
+from audioarchive.metadata.episode import Episode, EpisodeRecord
+from audioarchive.metadata.machine_transcript import MachineTranscript, Segment, Word
+from audioarchive.metadata.session import Person, Session, SpeakerTurn
+from audioarchive.metadata.timeline import Timeline
 from audioarchive.transcribe.channels import FRAME, dominant_channels, speaker_of
-from audioarchive.transcribe.model import MachineTranscript, Segment, Word
 from audioarchive.transcribe.public import machine_cues
 from tests.helpers import ffmpeg
 

@@ -9,12 +9,12 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audioarchive.episode import Episode, EpisodeRecord
-from audioarchive.session import Person, Redaction, Session, SpeakerTurn
-from audioarchive.timeline import Timeline
-from audioarchive.transcribe.model import MachineTranscript, Segment, Word
+from audioarchive.metadata.episode import Episode, EpisodeRecord
+from audioarchive.metadata.machine_transcript import MachineTranscript, Segment, Word
+from audioarchive.metadata.session import Person, Redaction, Session, SpeakerTurn
+from audioarchive.metadata.timeline import Timeline
+from audioarchive.metadata.transcript import ANONYMOUS, Cue, parse_vtt
 from audioarchive.transcribe.public import LINE_LIMIT, machine_cues, render_json, render_vtt
-from audioarchive.transcript import ANONYMOUS, Cue, parse_vtt
 
 
 def _episode(timeline: Timeline, **fields: object) -> Episode:

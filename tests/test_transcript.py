@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audioarchive.session import Person, Redaction, Session
-from audioarchive.timeline import Timeline
-from audioarchive.transcript import (
+from audioarchive.metadata.session import Person, Redaction, Session
+from audioarchive.metadata.timeline import Timeline
+from audioarchive.metadata.transcript import (
     Cue,
     TranscriptSyntaxError,
     parse_srt,

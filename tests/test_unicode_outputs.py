@@ -12,10 +12,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from lxml import etree  # type: ignore[import-untyped]
 
+from audioarchive.common.validation import FieldReader
 from audioarchive.errors import Problem
-from audioarchive.feed import render_feed
-from audioarchive.site import render_site
-from audioarchive.validation import FieldReader
+from audioarchive.render.feed import render_feed
+from audioarchive.render.site import render_site
 from tests.feed_helpers import make_publication, replace_session
 from tests.helpers import examples
 

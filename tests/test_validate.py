@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from audioarchive.episode import Publication
-from audioarchive.validate import (
+from audioarchive.inspect.validate import (
     ImageInfo,
     artwork_problems,
     check_chapters,
     check_feed,
     image_info,
 )
+from audioarchive.metadata.episode import Publication
 from tests.feed_helpers import ARTWORK, BASE, make_publication, write_public_tree
 from tests.helpers import PACKAGE_ARTWORK, Ws
 

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from audioarchive.common.validation import FieldReader, did_you_mean, format_time, parse_time
 from audioarchive.errors import Problem
-from audioarchive.validation import FieldReader, did_you_mean, format_time, parse_time
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ import hashlib
 import json
 from pathlib import Path
 
+from audioarchive.archive.fixity import parse_manifest, render_manifest, verify_local
 from audioarchive.config import load_settings
-from audioarchive.fixity import parse_manifest, render_manifest, verify_local
 from tests.helpers import Ws
 
 MASTER = "archive/2022-10-25-a/2022-10-25-a.flac"

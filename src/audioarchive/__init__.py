@@ -5,7 +5,7 @@ The library is a chain of plain functions, one package per pipeline stage
 layer over what this package exports.
 
 This root only re-exports the public API, lazily: importing a small part such
-as :mod:`audioarchive.session` does not load the audio, tag or storage stages,
+as :mod:`audioarchive.metadata.session` does not load the audio, tag or storage stages,
 and no module of the package imports this root.
 """
 
@@ -19,21 +19,21 @@ from audioarchive._version import __version__
 if TYPE_CHECKING:
     from audioarchive.config import Settings, load_settings
     from audioarchive.errors import AudioArchiveError, ExitCode
+    from audioarchive.metadata.session import Session, Show, Workspace, load_workspace
     from audioarchive.pipeline import BuildReport, EpisodeResult, build, publish
-    from audioarchive.session import Session, Show, Workspace, load_workspace
 
 _EXPORTS = {
     "AudioArchiveError": "audioarchive.errors",
     "BuildReport": "audioarchive.pipeline",
     "EpisodeResult": "audioarchive.pipeline",
     "ExitCode": "audioarchive.errors",
-    "Session": "audioarchive.session",
+    "Session": "audioarchive.metadata.session",
     "Settings": "audioarchive.config",
-    "Show": "audioarchive.session",
-    "Workspace": "audioarchive.session",
+    "Show": "audioarchive.metadata.session",
+    "Workspace": "audioarchive.metadata.session",
     "build": "audioarchive.pipeline",
     "load_settings": "audioarchive.config",
-    "load_workspace": "audioarchive.session",
+    "load_workspace": "audioarchive.metadata.session",
     "publish": "audioarchive.pipeline",
 }
 

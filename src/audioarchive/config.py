@@ -18,8 +18,8 @@ from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from audioarchive.common.validation import FieldReader, did_you_mean
 from audioarchive.errors import ConfigError, Problem
-from audioarchive.validation import FieldReader, did_you_mean
 
 _T = TypeVar("_T")
 CONFIG_FILE = "audioarchive.toml"

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from audioarchive.server import ServeConfig, serve_in_thread
+from audioarchive.inspect.server import ServeConfig, serve_in_thread
 from tests.browser.workspace import dress
 from tests.helpers import Ws
 
@@ -81,7 +81,7 @@ def chromium() -> str:
 def site(
     chromium: str, built_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Site]:
-    """The dressed sample workspace, built, its feed/ served by audioarchive.server."""
+    """The dressed sample workspace, built, its feed/ served by audioarchive.inspect.server."""
     root = tmp_path_factory.mktemp("pages") / "ws"
     shutil.copytree(built_template, root, symlinks=True)
     ws = dress(Ws(root))

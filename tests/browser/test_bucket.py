@@ -10,7 +10,7 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from lxml import etree  # type: ignore[import-untyped]
 
-from audioarchive.mediatypes import media_type
+from audioarchive.common.mediatypes import media_type
 from tests.browser.workspace import RICH, dress
 from tests.helpers import Ws
 from tests.storage.conftest import prefix, s3_env, seaweedfs, storage_toml

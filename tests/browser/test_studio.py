@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from audioarchive.ffmpeg import Tools
+from audioarchive.metadata.session import load_workspace
 from audioarchive.samples import Meeting, MeetingSpec, default_turns, synthesize_meeting
-from audioarchive.session import load_workspace
 from audioarchive.studio.server import StudioServer, StudioThread, free_port
 from tests.helpers import new_workspace
 

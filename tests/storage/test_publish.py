@@ -9,9 +9,9 @@ import shutil
 
 import pytest
 
-from audioarchive.mediatypes import IMMUTABLE, SHORT, cache_control, media_type
+from audioarchive.common.mediatypes import IMMUTABLE, SHORT, cache_control, media_type
+from audioarchive.common.text import sha256_file
 from audioarchive.storage.manifest import manifest_path, read_manifest
-from audioarchive.text import sha256_file
 from tests.helpers import Ws
 from tests.storage.conftest import storage_toml
 from tests.storage.helpers import (

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from audioarchive.mediatypes import IMMUTABLE
+from audioarchive.common.mediatypes import IMMUTABLE
 from audioarchive.storage.manifest import manifest_path, read_manifest, save_manifest
 from tests.helpers import Ws
 from tests.storage.helpers import keys

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 from audioarchive.audio.assemble import master_args, master_format
 from audioarchive.audio.report import LoudnessReport, TrimReport
+from audioarchive.common.writing import atomic_path
 from audioarchive.ffmpeg import Tools, measure_loudness, run_ffmpeg
-from audioarchive.timeline import Timeline
-from audioarchive.writing import atomic_path
+from audioarchive.metadata.timeline import Timeline
 
 if TYPE_CHECKING:
     from audioarchive.audio.process import AudioJob, AudioResult

@@ -35,13 +35,13 @@ from audioarchive.audio.limit import Samples
 from audioarchive.audio.passthrough import pass_through
 from audioarchive.audio.render import RenderResult, RenderSpec, render
 from audioarchive.audio.report import LoudnessReport, TrimReport
+from audioarchive.common.text import sha256_bytes
+from audioarchive.common.writing import atomic_path
 from audioarchive.config import AudioSettings
 from audioarchive.errors import AudioInputError
 from audioarchive.ffmpeg import AudioInfo, FFmpegProcess, Loudness, Tools, measure_loudness
-from audioarchive.session import Redaction, Trim
-from audioarchive.text import sha256_bytes
-from audioarchive.timeline import Timeline
-from audioarchive.writing import atomic_path
+from audioarchive.metadata.session import Redaction, Trim
+from audioarchive.metadata.timeline import Timeline
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ import click
 
 from audioarchive.config import Settings, load_settings
 from audioarchive.errors import AudioArchiveError, ExitCode
+from audioarchive.metadata.session import Workspace, load_workspace
 from audioarchive.pipeline import ProgressEvent
-from audioarchive.session import Workspace, load_workspace
 from audioarchive.storage.redact import RedactingFilter
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from audioarchive.bag import make_bags
+from audioarchive.archive.bag import make_bags
 from audioarchive.cli._common import App, echo_json, handle_errors, json_option, pass_app
 from audioarchive.storage import human_size
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from audioarchive.catalog import describe_session, list_sessions, search_sessions
 from audioarchive.cli._common import App, echo_json, handle_errors, json_option, pass_app
+from audioarchive.common.validation import format_time
 from audioarchive.ffmpeg import find_tools
+from audioarchive.inspect.browse import describe_session, list_sessions, search_sessions
 from audioarchive.tags import FileTags, read_tags
-from audioarchive.validation import format_time
 
 #: keys whose values are seconds: shown as clock times by ``show``
 _TIME_KEYS = frozenset(

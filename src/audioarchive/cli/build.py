@@ -17,12 +17,12 @@ from audioarchive.cli._common import (
     pass_app,
 )
 from audioarchive.errors import ExitCode
+from audioarchive.metadata.session import Workspace
+from audioarchive.metadata.workspace import leftovers
 from audioarchive.pipeline import BuildReport, PublishReport
 from audioarchive.pipeline import build as run_build
 from audioarchive.pipeline import publish as run_publish
-from audioarchive.session import Workspace
 from audioarchive.storage import UploadReport, human_size
-from audioarchive.workspace import leftovers
 
 _VERBS = {
     "built": "built",

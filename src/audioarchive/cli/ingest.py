@@ -9,9 +9,9 @@ import click
 from audioarchive.cli._common import App, handle_errors, pass_app
 from audioarchive.cli.build import _print_build
 from audioarchive.errors import ExitCode
-from audioarchive.ingest import ingest_files
 from audioarchive.pipeline import ProgressEvent
 from audioarchive.pipeline import build as run_build
+from audioarchive.pipeline.ingest import ingest_files
 
 
 @click.command("ingest")

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from audioarchive.cli._common import handle_errors
-from audioarchive.workspace import AFTER_INIT, init_workspace
+from audioarchive.metadata.workspace import AFTER_INIT, init_workspace
 
 
 @click.command("init")

@@ -8,7 +8,7 @@ import click
 
 from audioarchive.cli._common import App, handle_errors, pass_app
 from audioarchive.errors import InputError
-from audioarchive.server import ServeConfig, lan_addresses, make_server
+from audioarchive.inspect.server import ServeConfig, lan_addresses, make_server
 
 
 @click.command("serve")

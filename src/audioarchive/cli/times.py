@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from audioarchive.cli._common import App, echo_json, handle_errors, json_option, pass_app
+from audioarchive.common.validation import format_time, parse_time
 from audioarchive.errors import InputError
 from audioarchive.pipeline import ProgressEvent
 from audioarchive.studio.times import (
@@ -15,7 +16,6 @@ from audioarchive.studio.times import (
     events,
     session_times,
 )
-from audioarchive.validation import format_time, parse_time
 
 
 def _time(value: str | None, option: str) -> float | None:

@@ -6,8 +6,8 @@ import click
 
 from audioarchive.cli._common import App, handle_errors, pass_app
 from audioarchive.errors import ExitCode
-from audioarchive.validate import validate_workspace
-from audioarchive.workspace import leftovers
+from audioarchive.inspect.validate import validate_workspace
+from audioarchive.metadata.workspace import leftovers
 
 
 @click.command("validate")

@@ -6,12 +6,12 @@ from typing import Any
 
 import click
 
+from audioarchive.archive.events import parse_age
+from audioarchive.archive.fixity import VerifyReport
+from audioarchive.archive.preserve import verify_and_record
 from audioarchive.cli._common import App, echo_json, handle_errors, json_option, pass_app
 from audioarchive.errors import ExitCode
-from audioarchive.events import parse_age
-from audioarchive.fixity import VerifyReport
 from audioarchive.pipeline import ProgressEvent
-from audioarchive.preserve import verify_and_record
 from audioarchive.storage import PhaseProgress, RemoteVerifyReport, human_size, verify_remote
 
 _STATUS = {"changed": "CHANGED", "missing": "MISSING", "untracked": "untracked", "ok": "ok"}

@@ -12,11 +12,11 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from audioarchive.categories import all_category_names
+from audioarchive.common.text import slugify
 from audioarchive.importer.feed import FeedChapter, FeedItem, FeedPerson, FeedShow
 from audioarchive.importer.markdown import html_to_markdown
-from audioarchive.session import AUDIO_EXTENSIONS, EMAIL, LANGUAGE, LICENSE, ROLES
-from audioarchive.text import slugify
+from audioarchive.metadata.categories import all_category_names
+from audioarchive.metadata.session import AUDIO_EXTENSIONS, EMAIL, LANGUAGE, LICENSE, ROLES
 
 log = logging.getLogger(__name__)
 

@@ -20,14 +20,14 @@ from typing import Any
 
 import yaml
 
+from audioarchive.common.writing import write_atomic
 from audioarchive.errors import InputError
-from audioarchive.feed_podcast2 import podcast_guid
 from audioarchive.importer.feed import FeedChapter, FeedItem, FeedShow, parse_feed, parse_time
 from audioarchive.importer.fetch import Downloaded, download, is_url, read_document, resolve
 from audioarchive.importer.plan import PlannedSession, plan_sessions, session_data, show_data
-from audioarchive.session import read_yaml
-from audioarchive.workspace import init_workspace
-from audioarchive.writing import write_atomic
+from audioarchive.metadata.session import read_yaml
+from audioarchive.metadata.workspace import init_workspace
+from audioarchive.render.feed_podcast2 import podcast_guid
 
 log = logging.getLogger(__name__)
 

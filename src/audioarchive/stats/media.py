@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from audioarchive.episode import load_record
-from audioarchive.session import Workspace
+from audioarchive.metadata.episode import load_record
+from audioarchive.metadata.session import Workspace
 
 ID3_HEADER = 10
 

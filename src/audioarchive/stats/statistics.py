@@ -6,9 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from audioarchive.common.locking import workspace_lock
+from audioarchive.common.writing import write_atomic
 from audioarchive.errors import InputError
-from audioarchive.locking import workspace_lock
-from audioarchive.session import Workspace
+from audioarchive.metadata.session import Workspace
 from audioarchive.stats.counting import (
     CountOptions,
     CountReport,
@@ -20,7 +21,6 @@ from audioarchive.stats.media import load_media
 from audioarchive.stats.report import StatsReport, build_report
 from audioarchive.stats.store import Store, stats_dir
 from audioarchive.stats.useragents import load_agents
-from audioarchive.writing import write_atomic
 
 PAGE_FOLDER = "stats"  # in the workspace, beside feed/ and archive/; never published
 CHART_NAME = "downloads.png"

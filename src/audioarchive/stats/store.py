@@ -22,8 +22,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from audioarchive.common.writing import write_atomic
 from audioarchive.errors import InputError
-from audioarchive.writing import write_atomic
 
 SCHEMA_VERSION = "1"
 HOLD_DAYS = 7  # a day stays open (deduplicated across runs) this many days after it ends

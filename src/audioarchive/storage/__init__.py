@@ -9,7 +9,7 @@ imported only when a client is opened (:mod:`audioarchive.storage.s3`).
 from __future__ import annotations
 
 from audioarchive.errors import ConfigError
-from audioarchive.session import Workspace
+from audioarchive.metadata.session import Workspace
 from audioarchive.storage.manifest import load_manifest, manifest_path
 from audioarchive.storage.plan import Forecast
 from audioarchive.storage.providers import PRESETS, Preset, Target, resolve_target

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from audioarchive.writing import write_atomic
+from audioarchive.common.writing import write_atomic
 
 MANIFEST_VERSION = 1
 

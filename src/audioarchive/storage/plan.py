@@ -15,10 +15,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from audioarchive._version import __version__
-from audioarchive.mediatypes import IMMUTABLE, cache_control, media_type
+from audioarchive.common.mediatypes import IMMUTABLE, cache_control, media_type
+from audioarchive.common.text import sha256_file
+from audioarchive.common.writing import TEMP_PREFIX
 from audioarchive.storage.manifest import LocalHash, Manifest, file_identity
-from audioarchive.text import sha256_file
-from audioarchive.writing import TEMP_PREFIX
 
 Phase = Literal["media", "pages", "feed"]
 PHASES: tuple[Phase, ...] = ("media", "pages", "feed")

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from audioarchive.common.mediatypes import media_type
 from audioarchive.config import CONFIG_FILE, DEFAULT_BASE_URL, Settings
 from audioarchive.errors import (
     AudioArchiveError,
@@ -35,8 +36,7 @@ from audioarchive.errors import (
     Problem,
     StorageError,
 )
-from audioarchive.mediatypes import media_type
-from audioarchive.session import Workspace
+from audioarchive.metadata.session import Workspace
 from audioarchive.storage.manifest import (
     Manifest,
     RemoteEntry,

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from audioarchive.session import Workspace
+from audioarchive.metadata.session import Workspace
 from audioarchive.storage.manifest import RemoteEntry
 from audioarchive.storage.plan import RemoteObject
 from audioarchive.storage.publisher import PhaseProgress, open_buckets, plan_jobs

@@ -44,11 +44,13 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from audioarchive._version import __version__
+from audioarchive.common.text import SLUG
+from audioarchive.common.writing import write_atomic
 from audioarchive.config import Settings, load_settings
 from audioarchive.errors import AudioArchiveError, Problem
 from audioarchive.ffmpeg import find_tools
-from audioarchive.session import ROLES, load_workspace, read_yaml
-from audioarchive.site import description_html, ui_language
+from audioarchive.metadata.session import ROLES, load_workspace, read_yaml
+from audioarchive.render.site import description_html, ui_language
 from audioarchive.studio.files import FileChangedError, file_digest, render_update
 from audioarchive.studio.forms import (
     FormValues,
@@ -69,8 +71,6 @@ from audioarchive.studio.uploads import (
     safe_upload_name,
     staging_path,
 )
-from audioarchive.text import SLUG
-from audioarchive.writing import write_atomic
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -1,6 +1,6 @@
 """The studio's edits of session files: only what changed, in place, never over a newer file.
 
-Reading and writing go through :mod:`audioarchive.session_file` (the one home of
+Reading and writing go through :mod:`audioarchive.metadata.session_file` (the one home of
 ruamel.yaml): comments, key order, quoting and styles are kept, and new values are written
 as the tool writes them everywhere. On top of it the studio merges *nested* values item by
 item (a speaker's affiliation, one chapter's start), so that a comment inside a list stays
@@ -15,11 +15,11 @@ from collections.abc import Mapping, MutableMapping, MutableSequence
 from pathlib import Path
 from typing import Any
 
+from audioarchive.common.text import sha256_bytes
+from audioarchive.common.writing import write_atomic
 from audioarchive.errors import InputError
-from audioarchive.session import SESSION_KEYS
-from audioarchive.session_file import dump_document, load_session_document, to_yaml_value
-from audioarchive.text import sha256_bytes
-from audioarchive.writing import write_atomic
+from audioarchive.metadata.session import SESSION_KEYS
+from audioarchive.metadata.session_file import dump_document, load_session_document, to_yaml_value
 
 
 class FileChangedError(InputError):

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from audioarchive.common.validation import format_time, parse_time
 from audioarchive.config import Settings
 from audioarchive.errors import Problem
-from audioarchive.session import ROLES, check_session_file
+from audioarchive.metadata.session import ROLES, check_session_file
 from audioarchive.studio.files import render_update
-from audioarchive.validation import format_time, parse_time
 
 #: Empty rows offered at the end of the speaker and resource lists.
 SPARE_ROWS = 1

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from audioarchive.errors import AudioArchiveError
+from audioarchive.metadata.session import load_workspace
 from audioarchive.pipeline import BuildReport, ProgressEvent, build, publish
-from audioarchive.session import load_workspace
 
 Kind = Literal["build", "publish"]
 _VERBS = {

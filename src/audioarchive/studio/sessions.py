@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from audioarchive.common.text import SLUG
 from audioarchive.config import Settings
 from audioarchive.errors import Problem
-from audioarchive.session import check_session_file, list_audio_files, read_yaml
+from audioarchive.metadata.session import check_session_file, list_audio_files, read_yaml
 from audioarchive.storage.manifest import manifest_path, read_manifest
-from audioarchive.text import SLUG
 
 State = Literal["problems", "upcoming", "unrecorded", "recorded", "built", "published"]
 

@@ -29,13 +29,13 @@ from audioarchive.audio.level import plan_gain
 from audioarchive.audio.process import ENCODER_MARGIN_DB, resolve_trim
 from audioarchive.audio.render import RenderSpec, render
 from audioarchive.audio.report import TrimReport
+from audioarchive.common.text import sha256_bytes
+from audioarchive.common.validation import format_time
+from audioarchive.common.writing import atomic_path, write_atomic
 from audioarchive.errors import AudioInputError, InputError
 from audioarchive.ffmpeg import AudioInfo, Tools, find_tools, probe, run_ffmpeg
-from audioarchive.session import Session, Workspace
-from audioarchive.text import sha256_bytes
-from audioarchive.timeline import Timeline
-from audioarchive.validation import format_time
-from audioarchive.writing import atomic_path, write_atomic
+from audioarchive.metadata.session import Session, Workspace
+from audioarchive.metadata.timeline import Timeline
 
 #: A gap between two stretches of speech at least this long is a pause (s).
 PAUSE_MIN = 0.5

@@ -2,7 +2,7 @@
 
 An upload is written block by block (never held in memory) under the workspace's private
 state, hashed as it arrives, refused past the size limit, probed (what ffmpeg cannot read
-as audio is refused and removed), then handed to :func:`audioarchive.ingest.ingest_files`,
+as audio is refused and removed), then handed to :func:`audioarchive.pipeline.ingest.ingest_files`,
 the code behind ``audioarchive ingest``: the copy into ``recordings/<id>/`` is verified by
 checksum and recorded in ``SHA256SUMS`` and the session file. The name is the file's own
 name, checked: no folder, no hidden or control character, an audio extension.
@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from audioarchive.common.writing import TEMP_PREFIX, atomic_path, write_atomic
 from audioarchive.config import Settings
 from audioarchive.errors import AudioArchiveError, AudioInputError, InputError
 from audioarchive.ffmpeg import find_tools, probe
-from audioarchive.ingest import SUMS_FILE, ingest_files
-from audioarchive.session import AUDIO_EXTENSIONS, read_yaml
+from audioarchive.metadata.session import AUDIO_EXTENSIONS, read_yaml
+from audioarchive.pipeline.ingest import SUMS_FILE, ingest_files
 from audioarchive.studio.files import update_session_file
-from audioarchive.writing import TEMP_PREFIX, atomic_path, write_atomic
 
 _UNSAFE = re.compile(r"[/\\\x00-\x1f\x7f:*?\"<>|]")
 MAX_NAME = 200

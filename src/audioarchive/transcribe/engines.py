@@ -19,8 +19,8 @@ from typing import IO, Protocol
 
 from audioarchive.config import Settings
 from audioarchive.errors import EnvironmentNotReadyError, InputError
-from audioarchive.session import Session, Show
-from audioarchive.transcribe.model import Segment
+from audioarchive.metadata.machine_transcript import Segment
+from audioarchive.metadata.session import Session, Show
 
 #: What each engine uses when ``model`` is not set.
 DEFAULT_MODELS = {"pocketsphinx": "en-us", "faster-whisper": "small"}

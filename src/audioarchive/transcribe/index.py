@@ -14,8 +14,8 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from audioarchive.common.text import fold
 from audioarchive.errors import AudioArchiveError
-from audioarchive.text import fold
 from audioarchive.transcribe.stage import load_machine_transcript
 
 INDEX_FILE = "search.sqlite"

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
-from audioarchive.episode import Episode
-from audioarchive.text import sha256_bytes
+from audioarchive.common.text import sha256_bytes
+from audioarchive.metadata.episode import Episode
 from audioarchive.transcribe.public import PublicTranscript
 
 SEARCH_PAGE = "search/index.html"

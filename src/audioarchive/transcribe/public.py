@@ -20,12 +20,11 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from audioarchive.episode import Episode, Publication
-from audioarchive.session import Redaction, Session
-from audioarchive.timeline import Timeline
-from audioarchive.transcribe.channels import speaker_of
-from audioarchive.transcribe.model import MachineTranscript, Word
-from audioarchive.transcript import (
+from audioarchive.metadata.episode import Episode, Publication
+from audioarchive.metadata.machine_transcript import MachineTranscript, Word
+from audioarchive.metadata.session import Redaction, Session
+from audioarchive.metadata.timeline import Timeline
+from audioarchive.metadata.transcript import (
     ANONYMOUS,
     Cue,
     public_cues,
@@ -34,6 +33,7 @@ from audioarchive.transcript import (
     withheld_names,
     withhold,
 )
+from audioarchive.transcribe.channels import speaker_of
 
 LINE_LIMIT = 65
 JSON_VERSION = "1.0.0"

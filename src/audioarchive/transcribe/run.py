@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from audioarchive.episode import Episode, EpisodeRecord, load_record
 from audioarchive.ffmpeg import Tools, probe
-from audioarchive.session import Session, Workspace
+from audioarchive.metadata.episode import Episode, EpisodeRecord, load_record
+from audioarchive.metadata.machine_transcript import MachineTranscript
+from audioarchive.metadata.session import Session, Workspace
 from audioarchive.transcribe.channels import dominant_channels
 from audioarchive.transcribe.engines import (
     EngineCheck,
@@ -16,7 +17,6 @@ from audioarchive.transcribe.engines import (
     require_engine,
 )
 from audioarchive.transcribe.index import INDEX_FILE, SpokenHit, search_index, update_index
-from audioarchive.transcribe.model import MachineTranscript
 from audioarchive.transcribe.stage import (
     Progress,
     load_machine_transcript,

@@ -14,7 +14,7 @@ from typing import IO
 from pocketsphinx import Decoder, Endpointer
 
 from audioarchive.ffmpeg import SPEECH_RATE
-from audioarchive.transcribe.model import Segment, Word
+from audioarchive.metadata.machine_transcript import Segment, Word
 
 _ALTERNATE = re.compile(r"\(\d+\)$")  # "really(2)": the dictionary's second pronunciation
 _FIRST_LIMIT = 60 * SPEECH_RATE * 2  # bytes: a first utterance decoded twice if shorter

@@ -17,10 +17,10 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from audioarchive.common.writing import write_atomic
 from audioarchive.ffmpeg import Tools, decode_speech
+from audioarchive.metadata.machine_transcript import MachineTranscript, Segment
 from audioarchive.transcribe.engines import EngineChoice, open_engine
-from audioarchive.transcribe.model import MachineTranscript, Segment
-from audioarchive.writing import write_atomic
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ import numpy as np
 from faster_whisper import WhisperModel
 
 from audioarchive.ffmpeg import SPEECH_RATE
-from audioarchive.transcribe.model import Segment, Word
+from audioarchive.metadata.machine_transcript import Segment, Word
 
 WINDOW = 300.0  # seconds of audio decoded at once (19 MB as float32)
 

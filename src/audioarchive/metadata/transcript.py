@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audioarchive.errors import Problem
-from audioarchive.session import Session
-from audioarchive.timeline import Timeline
+from audioarchive.metadata.session import Session
+from audioarchive.metadata.timeline import Timeline
 
 _TIMING = re.compile(
     r"^\s*((?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})\s*-->\s*((?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})(?:\s+.*)?$"

@@ -1,6 +1,6 @@
-"""The library side of ``verify``: local checksums (:mod:`audioarchive.fixity`), the bags
-this workspace made (:mod:`audioarchive.bag`), and a "fixity check" event in the history
-(:mod:`audioarchive.events`) for every file and bag checked."""
+"""The library side of ``verify``: local checksums (:mod:`audioarchive.archive.fixity`), the bags
+this workspace made (:mod:`audioarchive.archive.bag`), and a "fixity check" event in the history
+(:mod:`audioarchive.archive.events`) for every file and bag checked."""
 
 from __future__ import annotations
 
@@ -9,13 +9,19 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from audioarchive.bag import BagCheck, check_bags, registered_bags, validate_bag
-from audioarchive.bwf import chunk_ids
+from audioarchive.archive.bag import BagCheck, check_bags, registered_bags, validate_bag
+from audioarchive.archive.bwf import chunk_ids
+from audioarchive.archive.events import (
+    Event,
+    append_events,
+    check_chain,
+    event_logs,
+    recently_passed,
+)
+from audioarchive.archive.fixity import FileCheck, ProgressCallback, VerifyReport, verify_local
 from audioarchive.config import Paths, Settings
-from audioarchive.episode import load_record
 from audioarchive.errors import Problem
-from audioarchive.events import Event, append_events, check_chain, event_logs, recently_passed
-from audioarchive.fixity import FileCheck, ProgressCallback, VerifyReport, verify_local
+from audioarchive.metadata.episode import load_record
 
 
 def verify_and_record(
@@ -25,7 +31,7 @@ def verify_and_record(
     progress: ProgressCallback | None = None,
     now: datetime | None = None,
 ) -> VerifyReport:
-    """:func:`~audioarchive.fixity.verify_local`, then one "fixity check" event per file
+    """:func:`~audioarchive.archive.fixity.verify_local`, then one "fixity check" event per file
     checked. With ``older_than``, only files not checked successfully since then (never
     checked, or failed last time) are checked; the others are reported as skipped."""
     paths = settings.paths

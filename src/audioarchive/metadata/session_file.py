@@ -1,6 +1,7 @@
 """Round-trip editing of the files a person writes (session files): the one home of ruamel.yaml.
 
-The loader (:mod:`audioarchive.session`) reads YAML with PyYAML's safe loader and validates it.
+The loader (:mod:`audioarchive.metadata.session`) reads YAML with PyYAML's safe loader and
+validates it.
 This module *writes* those files for a person, so that what the tool adds reads as if they had
 typed it, and nothing they typed is lost:
 
@@ -10,7 +11,7 @@ typed it, and nothing they typed is lost:
 - :func:`write_session_file` creates a new file with a comment header;
 - every free text the tool writes is double-quoted, so a French title with " : " stays one
   value; a text of several lines is written as a literal block (``|``);
-- every write is atomic (:func:`audioarchive.writing.write_atomic`).
+- every write is atomic (:func:`audioarchive.common.writing.write_atomic`).
 
 A later editor (the "studio") uses the same functions, so edits made there keep the file as the
 person wrote it too.
@@ -34,9 +35,9 @@ from ruamel.yaml.scalarstring import (
     PlainScalarString,
 )
 
+from audioarchive.common.writing import write_atomic
 from audioarchive.errors import InputError
-from audioarchive.session import SESSION_KEYS
-from audioarchive.writing import write_atomic
+from audioarchive.metadata.session import SESSION_KEYS
 
 
 class _Remove:

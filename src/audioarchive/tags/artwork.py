@@ -29,7 +29,7 @@ from typing import Literal
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from audioarchive.errors import InputError, Problem
-from audioarchive.session import Workspace
+from audioarchive.metadata.session import Workspace
 
 MIN_SIZE = 1400
 MAX_SIZE = 3000

@@ -68,15 +68,15 @@ from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
-from audioarchive.artwork import describe_image, prepare_artwork
-from audioarchive.audioformats import format_words, read_wave_chunks
-from audioarchive.episode import SourceFile, public_chapters
+from audioarchive.common.text import markdown_to_text
 from audioarchive.errors import AudioInputError, InputError, TaggingError
 from audioarchive.ffmpeg import Tools, probe
-from audioarchive.licenses import license_url
-from audioarchive.session import Chapter, Session, Show
-from audioarchive.text import markdown_to_text
-from audioarchive.timeline import Timeline
+from audioarchive.metadata.episode import SourceFile, public_chapters
+from audioarchive.metadata.licenses import license_url
+from audioarchive.metadata.session import Chapter, Session, Show
+from audioarchive.metadata.timeline import Timeline
+from audioarchive.tags.artwork import describe_image, prepare_artwork
+from audioarchive.tags.audioformats import format_words, read_wave_chunks
 
 FileKind = Literal["episode", "master"]
 _MP4_FREEFORM = "----:com.apple.iTunes:"

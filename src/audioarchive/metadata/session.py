@@ -3,7 +3,7 @@
 :func:`load_workspace` reads and validates everything, reports every problem
 at once (:class:`~audioarchive.errors.SessionError`), and returns immutable
 models. Nothing downstream re-validates. Every time in a session file refers to
-the joined raw recording; :mod:`audioarchive.timeline` maps it to the published
+the joined raw recording; :mod:`audioarchive.metadata.timeline` maps it to the published
 one.
 """
 
@@ -25,7 +25,8 @@ try:  # libyaml's parser: ten times faster, which counts for hundreds of session
 except ImportError:  # pragma: no cover (PyYAML built without libyaml)
     from yaml import SafeLoader  # type: ignore[assignment]
 
-from audioarchive.categories import all_category_names
+from audioarchive.common.text import SLUG, natural_sorted, slugify
+from audioarchive.common.validation import FieldReader, describe, did_you_mean, format_time
 from audioarchive.config import (
     LANGUAGE_CODE,
     TRANSCRIPT_ENGINES,
@@ -34,7 +35,8 @@ from audioarchive.config import (
     load_settings,
 )
 from audioarchive.errors import InputError, Problem, SessionError
-from audioarchive.feedmeta import (
+from audioarchive.metadata.categories import all_category_names
+from audioarchive.metadata.feedmeta import (
     RemoteFeed,
     Rhythm,
     TxtRecord,
@@ -43,8 +45,6 @@ from audioarchive.feedmeta import (
     read_rhythm,
     read_txt,
 )
-from audioarchive.text import SLUG, natural_sorted, slugify
-from audioarchive.validation import FieldReader, describe, did_you_mean, format_time
 
 AUDIO_EXTENSIONS = frozenset(
     {

@@ -12,11 +12,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from audioarchive.common.writing import write_atomic
 from audioarchive.config import SiteSettings
-from audioarchive.session import Chapter, Redaction, Session, Show
-from audioarchive.timeline import Timeline
-from audioarchive.transcribe.model import MachineTranscript
-from audioarchive.writing import write_atomic
+from audioarchive.metadata.machine_transcript import MachineTranscript
+from audioarchive.metadata.session import Chapter, Redaction, Session, Show
+from audioarchive.metadata.timeline import Timeline
 
 STATE_VERSION = 1
 #: The file every folder of the site links to: plain S3 buckets serve no index document.

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
-from audioarchive.mediatypes import cache_control, media_type
+from audioarchive.common.mediatypes import cache_control, media_type
 
 log = logging.getLogger(__name__)
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")

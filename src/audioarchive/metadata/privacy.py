@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from audioarchive.episode import Episode, Publication
-from audioarchive.session import Chapter, Resource, Session, Show, Venue
-from audioarchive.transcript import withheld_names, withhold
+from audioarchive.metadata.episode import Episode, Publication
+from audioarchive.metadata.session import Chapter, Resource, Session, Show, Venue
+from audioarchive.metadata.transcript import withheld_names, withhold
 
 
 def host_names(show: Show) -> tuple[str, ...]:

@@ -24,15 +24,15 @@ from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
-from audioarchive.categories import APPLE_CATEGORIES
-from audioarchive.episode import load_record
+from audioarchive.archive.preserve import archive_problems
 from audioarchive.errors import Problem
-from audioarchive.feedmeta import check_channel_tags
 from audioarchive.ffmpeg import find_tools
-from audioarchive.preserve import archive_problems
-from audioarchive.recordings import probe_recordings
-from audioarchive.session import LANGUAGE, Workspace
-from audioarchive.transcript import check_transcript
+from audioarchive.metadata.categories import APPLE_CATEGORIES
+from audioarchive.metadata.episode import load_record
+from audioarchive.metadata.feedmeta import check_channel_tags
+from audioarchive.metadata.recordings import probe_recordings
+from audioarchive.metadata.session import LANGUAGE, Workspace
+from audioarchive.metadata.transcript import check_transcript
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"

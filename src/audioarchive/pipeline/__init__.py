@@ -21,10 +21,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from audioarchive._version import __version__
-from audioarchive.artwork import check_artworks, prepare_artwork
-from audioarchive.bwf import bwf_metadata, write_bwf
-from audioarchive.catalog import render_catalog
-from audioarchive.episode import (
+from audioarchive.archive.bwf import bwf_metadata, write_bwf
+from audioarchive.archive.events import record_creation
+from audioarchive.archive.fixity import record_recording_sums
+from audioarchive.archive.sidecar import render_archive_files
+from audioarchive.common.locking import workspace_lock
+from audioarchive.common.mediatypes import media_type
+from audioarchive.common.text import sha256_bytes, sha256_file
+from audioarchive.common.validation import format_time
+from audioarchive.common.writing import atomic_path, remove_temporaries, write_atomic
+from audioarchive.errors import AudioArchiveError, InputError, SessionError
+from audioarchive.ffmpeg import AudioInfo, Tools, find_damage, find_tools
+from audioarchive.metadata.episode import (
     Episode,
     EpisodeRecord,
     OutputFile,
@@ -35,28 +43,20 @@ from audioarchive.episode import (
     remove_record,
     save_record,
 )
-from audioarchive.errors import AudioArchiveError, InputError, SessionError
-from audioarchive.events import record_creation
-from audioarchive.feed import render_feed
-from audioarchive.ffmpeg import AudioInfo, Tools, find_damage, find_tools
-from audioarchive.fixity import record_recording_sums
-from audioarchive.locking import workspace_lock
-from audioarchive.mediatypes import media_type
-from audioarchive.privacy import host_names, public_publication, public_session
-from audioarchive.recordings import probe_recordings
-from audioarchive.session import Session, Workspace
-from audioarchive.sidecar import render_archive_files
-from audioarchive.site import render_site
+from audioarchive.metadata.privacy import host_names, public_publication, public_session
+from audioarchive.metadata.recordings import probe_recordings
+from audioarchive.metadata.session import Session, Workspace
+from audioarchive.metadata.timeline import Timeline
+from audioarchive.render.catalogue import render_catalog
+from audioarchive.render.feed import render_feed
+from audioarchive.render.site import render_site
 from audioarchive.storage import Forecast, UploadReport
 from audioarchive.storage import connect as connect_storage
 from audioarchive.storage.plan import PENDING_NAME
 from audioarchive.tags import TagSet, episode_tags, master_tags, write_tags
-from audioarchive.text import sha256_bytes, sha256_file
-from audioarchive.timeline import Timeline
+from audioarchive.tags.artwork import check_artworks, prepare_artwork
 from audioarchive.transcribe.index import update_index
 from audioarchive.transcribe.run import check_transcription, machine_transcripts, transcribe_built
-from audioarchive.validation import format_time
-from audioarchive.writing import atomic_path, remove_temporaries, write_atomic
 
 if TYPE_CHECKING:
     from audioarchive.audio import AudioResult

@@ -6,7 +6,7 @@ Podlove Simple Chapters 1.2 (https://podlove.org/simple-chapters/):
 ``<psc:chapters version="1.2"><psc:chapter start="00:01:05.250" title="…"/>``.
 The same public chapters as the JSON file: published times, withheld names removed.
 
-Only this module, :mod:`audioarchive.feed_podcast2` and :mod:`audioarchive.feed`
+Only this module, :mod:`audioarchive.render.feed_podcast2` and :mod:`audioarchive.render.feed`
 import feedgen.
 """
 

@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from audioarchive._version import __version__
-from audioarchive.catalog import CATALOG_VERSION, full_entry
-from audioarchive.episode import Episode, Publication
-from audioarchive.fixity import MANIFEST, archive_entries, render_manifest
-from audioarchive.licenses import license_url
-from audioarchive.session import Session
-from audioarchive.text import markdown_to_text, sha256_bytes
+from audioarchive.archive.fixity import MANIFEST, archive_entries, render_manifest
+from audioarchive.common.text import markdown_to_text, sha256_bytes
+from audioarchive.metadata.episode import Episode, Publication
+from audioarchive.metadata.licenses import license_url
+from audioarchive.metadata.session import Session
+from audioarchive.render.catalogue import CATALOG_VERSION, full_entry
 
 SIDECAR_VERSION = 1
 DCTERMS = "http://purl.org/dc/terms/"

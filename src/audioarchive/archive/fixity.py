@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
+from audioarchive.common.text import natural_key, sha256_file
+from audioarchive.common.writing import TEMP_PREFIX, write_atomic
 from audioarchive.config import Paths, Settings
-from audioarchive.episode import load_record
 from audioarchive.errors import Problem
-from audioarchive.text import natural_key, sha256_file
-from audioarchive.writing import TEMP_PREFIX, write_atomic
+from audioarchive.metadata.episode import load_record
 
 MANIFEST = "manifest-sha256.txt"
-#: The fixity history (audioarchive.events): grows by design, so never in the manifest.
+#: The fixity history (audioarchive.archive.events): grows by design, so never in the manifest.
 EVENTS_SUFFIX = ".events.jsonl"
 COLLECTION_EVENTS = "events.jsonl"
 RECORDING_SUMS = "SHA256SUMS"

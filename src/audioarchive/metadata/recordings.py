@@ -9,12 +9,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from audioarchive.common.validation import format_time
+from audioarchive.common.writing import write_atomic
 from audioarchive.errors import AudioInputError, Problem, SessionError
 from audioarchive.ffmpeg import AudioInfo, Tools, probe
-from audioarchive.session import Session, Workspace
-from audioarchive.transcript import check_transcript
-from audioarchive.validation import format_time
-from audioarchive.writing import write_atomic
+from audioarchive.metadata.session import Session, Workspace
+from audioarchive.metadata.transcript import check_transcript
 
 log = logging.getLogger(__name__)
 

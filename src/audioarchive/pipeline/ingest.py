@@ -17,21 +17,26 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from audioarchive.archive.events import record_ingest
+from audioarchive.archive.fixity import RECORDING_SUMS, read_recording_sums, write_recording_sums
+from audioarchive.common.text import SLUG, natural_key, sha256_file
+from audioarchive.common.writing import atomic_path
 from audioarchive.config import Settings
 from audioarchive.errors import AudioArchiveError, InputError, Problem
-from audioarchive.events import record_ingest
 from audioarchive.ffmpeg import AudioInfo, Tools, find_tools, probe
-from audioarchive.fixity import RECORDING_SUMS, read_recording_sums, write_recording_sums
-from audioarchive.recorder_clock import RecordingStart, container_clock, file_clock, recorder_clock
-from audioarchive.session import (
+from audioarchive.metadata.recorder_clock import (
+    RecordingStart,
+    container_clock,
+    file_clock,
+    recorder_clock,
+)
+from audioarchive.metadata.session import (
     AUDIO_EXTENSIONS,
     EXAMPLE_SESSION_ID,
     read_yaml,
     suggest_session_id,
 )
-from audioarchive.session_file import update_session_file, write_session_file
-from audioarchive.text import SLUG, natural_key, sha256_file
-from audioarchive.writing import atomic_path
+from audioarchive.metadata.session_file import update_session_file, write_session_file
 
 log = logging.getLogger(__name__)
 CHUNK = 4 << 20

@@ -3,7 +3,7 @@
 :func:`render_feed` returns ``{path in feed/: bytes}``; the pipeline writes them:
 
 - ``feed.xml``: RSS 2.0 with Apple's iTunes namespace and the Podcasting 2.0
-  namespace (:mod:`audioarchive.feed_podcast2`), built with feedgen;
+  namespace (:mod:`audioarchive.render.feed_podcast2`), built with feedgen;
 - ``episodes/<id>/chapters.json``: JSON chapters, version 1.2, when the session
   has chapters;
 - ``episodes/<id>/transcript.vtt`` and ``transcript.srt``: the public transcript
@@ -30,9 +30,14 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from feedgen.feed import FeedGenerator  # first: feedgen.util needs lxml.etree loaded
 
 from audioarchive._version import __version__
-from audioarchive.episode import INDEX_PAGE, Episode, OutputFile, Publication
+from audioarchive.common.text import markdown_to_html, markdown_to_text
 from audioarchive.errors import FeedError
-from audioarchive.feed_podcast2 import (
+from audioarchive.metadata.episode import INDEX_PAGE, Episode, OutputFile, Publication
+from audioarchive.metadata.feedmeta import RemoteFeed
+from audioarchive.metadata.licenses import license_url
+from audioarchive.metadata.session import Person, Session, Show, Venue
+from audioarchive.metadata.transcript import TranscriptSyntaxError, withheld_names, withhold
+from audioarchive.render.feed_podcast2 import (
     AlternateEnclosureTag,
     ImageTag,
     LocationTag,
@@ -45,14 +50,9 @@ from audioarchive.feed_podcast2 import (
     podcast_guid,
     register,
 )
-from audioarchive.feed_psc import SimpleChapter, register_simple_chapters
-from audioarchive.feedmeta import RemoteFeed
-from audioarchive.licenses import license_url
-from audioarchive.session import Person, Session, Show, Venue
-from audioarchive.text import markdown_to_html, markdown_to_text
+from audioarchive.render.feed_psc import SimpleChapter, register_simple_chapters
 from audioarchive.transcribe.public import FORMATS as TRANSCRIPT_FORMATS
 from audioarchive.transcribe.public import PublicTranscript, public_transcript
-from audioarchive.transcript import TranscriptSyntaxError, withheld_names, withhold
 
 log = logging.getLogger(__name__)
 

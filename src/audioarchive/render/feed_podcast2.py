@@ -16,7 +16,7 @@ still serialised by feedgen in one pass:
   yes/no/clean) and ``itunes:owner`` without an e-mail address (feedgen refuses);
   and drop the clock-time ``lastBuildDate`` of a feed without episodes.
 
-Only this module and :mod:`audioarchive.feed` import feedgen.
+Only this module and :mod:`audioarchive.render.feed` import feedgen.
 """
 
 from __future__ import annotations

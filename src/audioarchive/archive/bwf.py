@@ -30,12 +30,12 @@ from datetime import datetime
 from pathlib import Path
 
 from audioarchive._version import __version__
+from audioarchive.common.text import markdown_to_text
+from audioarchive.common.writing import atomic_path
 from audioarchive.errors import AudioArchiveError
 from audioarchive.ffmpeg import AudioInfo, Tools, probe, run_ffmpeg
-from audioarchive.licenses import license_url
-from audioarchive.session import Session, Show
-from audioarchive.text import markdown_to_text
-from audioarchive.writing import atomic_path
+from audioarchive.metadata.licenses import license_url
+from audioarchive.metadata.session import Session, Show
 
 BEXT_LIMITS = {"description": 256, "originator": 32, "originator_reference": 32}
 _CHANNELS = {1: "mono", 2: "stereo"}

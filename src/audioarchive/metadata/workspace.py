@@ -8,9 +8,9 @@ from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
+from audioarchive.common.text import sha256_file
 from audioarchive.errors import InputError
-from audioarchive.session import EXAMPLE_SESSION_ID, Workspace
-from audioarchive.text import sha256_file
+from audioarchive.metadata.session import EXAMPLE_SESSION_ID, Workspace
 
 TEMPLATE_ROOT = "templates/workspace"
 PLACEHOLDER_ARTWORK = "metadata/artwork.png"

@@ -1,5 +1,5 @@
 """The show's feed-only metadata in ``podcast.yaml``: ``txt``, ``rhythm``, ``podroll``,
-``publisher``; read and checked here, written by :mod:`audioarchive.feed`.
+``publisher``; read and checked here, written by :mod:`audioarchive.render.feed`.
 
 Each key maps to one element of the Podcasting 2.0 namespace
 (https://github.com/Podcastindex-org/podcast-namespace, ``docs/tags/``):
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from xml.etree import ElementTree as ET
 
-from audioarchive.validation import FieldReader, describe
+from audioarchive.common.validation import FieldReader, describe
 
 TXT_LIMIT = 4000  # characters of a podcast:txt value (txt.md)
 PURPOSE_LIMIT = 128  # characters of its purpose attribute

@@ -33,10 +33,7 @@ from typing import Any
 import bagit  # type: ignore[import-untyped]
 
 from audioarchive._version import __version__
-from audioarchive.config import Paths
-from audioarchive.episode import load_record
-from audioarchive.errors import AudioArchiveError, InputError, Problem
-from audioarchive.fixity import (
+from audioarchive.archive.fixity import (
     MANIFEST,
     RECORDING_SUMS,
     FileCheck,
@@ -44,10 +41,13 @@ from audioarchive.fixity import (
     parse_manifest,
     read_manifest,
 )
-from audioarchive.session import Session, Workspace
-from audioarchive.sidecar import SIDECAR_VERSION
-from audioarchive.text import sha256_file
-from audioarchive.writing import TEMP_PREFIX, write_atomic
+from audioarchive.archive.sidecar import SIDECAR_VERSION
+from audioarchive.common.text import sha256_file
+from audioarchive.common.writing import TEMP_PREFIX, write_atomic
+from audioarchive.config import Paths
+from audioarchive.errors import AudioArchiveError, InputError, Problem
+from audioarchive.metadata.episode import load_record
+from audioarchive.metadata.session import Session, Workspace
 
 log = logging.getLogger(__name__)
 

@@ -27,15 +27,15 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError, s
 from markupsafe import Markup
 
 from audioarchive._version import __version__
-from audioarchive.audioformats import format_words
-from audioarchive.episode import INDEX_PAGE, Episode, OutputFile, Publication
+from audioarchive.common.text import fold, markdown_to_html, markdown_to_text, sha256_bytes, slugify
 from audioarchive.errors import SiteError
-from audioarchive.licenses import license_name, license_url
-from audioarchive.session import Person, Session, Venue
-from audioarchive.text import fold, markdown_to_html, markdown_to_text, sha256_bytes, slugify
+from audioarchive.metadata.episode import INDEX_PAGE, Episode, OutputFile, Publication
+from audioarchive.metadata.licenses import license_name, license_url
+from audioarchive.metadata.session import Person, Session, Venue
+from audioarchive.metadata.transcript import TranscriptSyntaxError
+from audioarchive.tags.audioformats import format_words
 from audioarchive.transcribe.pagesearch import SEARCH_PAGE, said_index
 from audioarchive.transcribe.public import PublicTranscript, public_transcript
-from audioarchive.transcript import TranscriptSyntaxError
 
 # Catalogue files written by the catalogue stage (linked from the index).
 CATALOG_FILES = ("catalog.json", "catalog.csv")

@@ -1,0 +1,1 @@
+"""Small helpers every stage uses: text and hashes, atomic writes, locks, media types."""

@@ -9,8 +9,9 @@ from typing import Any
 import podcastparser
 from lxml import etree  # type: ignore[import-untyped]
 
+from audioarchive.common.formats import clock_time as normal_play_time
 from audioarchive.render.feed import render_feed
-from audioarchive.render.feed_psc import PSC_NS, normal_play_time
+from audioarchive.render.feed_psc import PSC_NS
 from tests.feed_helpers import BASE, make_publication
 
 RICH = "2022-10-25-a"

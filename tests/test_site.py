@@ -13,6 +13,7 @@ import html5lib
 import pytest
 import yaml
 
+from audioarchive.common.formats import iso_duration
 from audioarchive.common.text import sha256_bytes
 from audioarchive.errors import SiteError
 from audioarchive.metadata.episode import Publication
@@ -27,7 +28,6 @@ from audioarchive.render.site import (
     Formatter,
     clock,
     description_html,
-    iso_duration,
     osm_url,
     render_site,
     safe_url,

@@ -139,7 +139,3 @@ class StorageError(AudioArchiveError):
         self.bucket = bucket
         self.key = key
         super().__init__(message, hint=hint)
-
-
-class EpisodeFailedError(AudioArchiveError):
-    """Raised by callers that want an exception when a batch had failures."""

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from audioarchive.common.formats import clock_time
 from audioarchive.ffmpeg import Tools, probe, run_ffmpeg, speak
 
 HOST_TEXTS = (
@@ -283,14 +284,7 @@ def write_vtt(cues: Sequence[Cue], dest: Path, names: dict[str, str]) -> None:
     """A WebVTT transcript of ``cues``, with ``<v Speaker>`` labels from ``names``."""
     lines = ["WEBVTT", ""]
     for cue in cues:
-        lines.append(f"{_vtt_time(cue.start)} --> {_vtt_time(cue.end)}")
+        lines.append(f"{clock_time(cue.start)} --> {clock_time(cue.end)}")
         lines.append(f"<v {names.get(cue.speaker, cue.speaker)}>{cue.text}")
         lines.append("")
     dest.write_text("\n".join(lines), encoding="utf-8")
-
-
-def _vtt_time(seconds: float) -> str:
-    ms = round(seconds * 1000)
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"

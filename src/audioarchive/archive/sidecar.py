@@ -22,6 +22,7 @@ from typing import Any
 
 from audioarchive._version import __version__
 from audioarchive.archive.fixity import MANIFEST, archive_entries, render_manifest
+from audioarchive.common.formats import iso_duration
 from audioarchive.common.text import markdown_to_text, sha256_bytes
 from audioarchive.metadata.episode import Episode, Publication
 from audioarchive.metadata.licenses import license_url
@@ -96,10 +97,10 @@ def dublin_core(episode: Episode, publication: Publication) -> dict[str, Any]:
     license_ = session.license or show.license
     rights = [x for x in (license_, license_url(license_), show.copyright) if x]
     formats = sorted({m.media_type for m in record.media} | _master_type(episode))
-    extent = [f"{_iso_duration(episode.duration)} (published episode)"]
+    extent = [f"{iso_duration(episode.duration, millis=True)} (published episode)"]
     if record.sources:
         recording = sum(s.duration for s in record.sources)
-        extent.insert(0, f"{_iso_duration(recording)} (master: the whole recording)")
+        extent.insert(0, f"{iso_duration(recording, millis=True)} (master: the whole recording)")
     season = show.seasons.get(session.season) if session.season is not None else None
     return {
         "title": session.title,
@@ -167,16 +168,6 @@ def _master_type(episode: Episode) -> set[str]:
 
 def _file(role: str, path: str, size: int, digest: str) -> dict[str, Any]:
     return {"role": role, "path": path, "size": size, "sha256": digest}
-
-
-def _iso_duration(seconds: float) -> str:
-    """ISO 8601 duration: 3725.5 → ``PT1H2M5.5S``."""
-    millis = round(seconds * 1000)
-    hours, rest = divmod(millis, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs = f"{rest / 1000:.3f}".rstrip("0").rstrip(".")
-    out = "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
-    return out + f"{secs}S" if secs != "0" or out == "PT" else out
 
 
 def _json(data: Any, *, sort_keys: bool = False) -> bytes:

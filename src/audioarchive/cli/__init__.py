@@ -74,7 +74,6 @@ for command in (
     tags_command,
     verify_command,
     serve_command,
-    verify_command,
     stats_command,
     bag_command,
     times_command,

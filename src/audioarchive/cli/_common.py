@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 import shutil
 import sys
 import time
@@ -235,7 +234,3 @@ def setup_logging(app: App) -> None:
 
 class _WireHandler(_ProgressAwareHandler):
     """Third-party debug logs (-vvv), secrets blanked."""
-
-
-def no_color() -> bool:
-    return "NO_COLOR" in os.environ

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,11 +53,6 @@ def write_atomic(dest: Path, data: bytes) -> bool:
     with atomic_path(dest) as tmp:
         tmp.write_bytes(data)
     return True
-
-
-def copy_atomic(src: Path, dest: Path) -> None:
-    with atomic_path(dest) as tmp:
-        shutil.copyfile(src, tmp)
 
 
 def remove_temporaries(folder: Path) -> int:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from audioarchive.common.formats import clock_time
 from audioarchive.errors import Problem
 from audioarchive.metadata.session import Session
 from audioarchive.metadata.timeline import Timeline
@@ -184,13 +185,6 @@ def withhold(text: str, names: Sequence[str]) -> str:
     return re.sub(rf"(?<!\w)(?:{alternatives})(?!\w)", ANONYMOUS, text, flags=re.IGNORECASE)
 
 
-def _stamp(seconds: float, separator: str) -> str:
-    ms = round(seconds * 1000)
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}{separator}{rest % 1000:03d}"
-
-
 def _no_arrow(text: str) -> str:
     """Cue text may not hold "-->" (it would read as a timing line)."""
     return text.replace("-->", "->")
@@ -199,7 +193,7 @@ def _no_arrow(text: str) -> str:
 def render_vtt(cues: Sequence[Cue]) -> str:
     lines = ["WEBVTT", ""]
     for cue in cues:
-        lines.append(f"{_stamp(cue.start, '.')} --> {_stamp(cue.end, '.')}")
+        lines.append(f"{clock_time(cue.start)} --> {clock_time(cue.end)}")
         text = html.escape(_no_arrow(cue.text), quote=False)
         lines.append(f"<v {html.escape(cue.speaker, quote=False)}>{text}" if cue.speaker else text)
         lines.append("")
@@ -210,7 +204,7 @@ def render_srt(cues: Sequence[Cue]) -> str:
     lines: list[str] = []
     for number, cue in enumerate(cues, start=1):
         lines.append(str(number))
-        lines.append(f"{_stamp(cue.start, ',')} --> {_stamp(cue.end, ',')}")
+        lines.append(f"{clock_time(cue.start, ',')} --> {clock_time(cue.end, ',')}")
         text = _no_arrow(cue.text)
         lines.append(f"{cue.speaker}: {text}" if cue.speaker else text)
         lines.append("")

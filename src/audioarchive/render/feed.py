@@ -30,6 +30,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from feedgen.feed import FeedGenerator  # first: feedgen.util needs lxml.etree loaded
 
 from audioarchive._version import __version__
+from audioarchive.common.formats import coordinate, map_link
 from audioarchive.common.text import markdown_to_html, markdown_to_text
 from audioarchive.errors import FeedError
 from audioarchive.metadata.episode import INDEX_PAGE, Episode, OutputFile, Publication
@@ -416,12 +417,8 @@ def location_tag(venue: Venue) -> LocationTag:
     name = venue.name
     if venue.address and len(f"{name}, {venue.address}") <= 128:
         name = f"{name}, {venue.address}"
-    geo = f"geo:{_coordinate(venue.geo[0])},{_coordinate(venue.geo[1])}" if venue.geo else None
+    geo = f"geo:{coordinate(venue.geo[0])},{coordinate(venue.geo[1])}" if venue.geo else None
     return LocationTag(name[:128], geo, "creator")
-
-
-def _coordinate(value: float) -> str:
-    return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
 # --- descriptions -----------------------------------------------------------------------------
@@ -506,14 +503,8 @@ def _venue_html(venue: Venue, words: Labels) -> str:
         name = f'<a href="{_e(ascii_url(venue.url))}">{name}</a>'
     out = f"{name}, {_e(venue.address)}" if venue.address else name
     if venue.geo:
-        out += f' (<a href="{_e(osm_url(*venue.geo))}">{_e(words.map)}</a>)'
+        out += f' (<a href="{_e(map_link(*venue.geo))}">{_e(words.map)}</a>)'
     return out
-
-
-def osm_url(lat: float, lon: float) -> str:
-    """A link to the place on OpenStreetMap (a link only: nothing is loaded from there)."""
-    la, lo = _coordinate(lat), _coordinate(lon)
-    return f"https://www.openstreetmap.org/?mlat={la}&mlon={lo}#map=18/{la}/{lo}"
 
 
 def fit_text(text: str, *, what: str, limit: int = DESCRIPTION_LIMIT) -> str:

@@ -19,6 +19,8 @@ from typing import Any
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.util import xml_elem
 
+from audioarchive.common.formats import clock_time
+
 PSC_NS = "http://podlove.org/simple-chapters"
 PSC_VERSION = "1.2"
 
@@ -28,15 +30,6 @@ class SimpleChapter:
     start: float  # seconds on the published timeline
     title: str
     href: str | None = None
-
-
-def normal_play_time(seconds: float) -> str:
-    """``HH:MM:SS.mmm``, the form Simple Chapters' ``start`` takes."""
-    millis = round(max(seconds, 0.0) * 1000)
-    hours, rest = divmod(millis, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
 
 
 class SimpleChaptersExtension(BaseExtension):  # type: ignore[misc]  # feedgen is untyped
@@ -65,7 +58,7 @@ class SimpleChaptersEntryExtension(BaseEntryExtension):  # type: ignore[misc]
         parent.attrib["version"] = PSC_VERSION
         for chapter in self._chapters:
             element = xml_elem(f"{{{PSC_NS}}}chapter", parent)
-            element.attrib["start"] = normal_play_time(chapter.start)
+            element.attrib["start"] = clock_time(chapter.start)
             element.attrib["title"] = chapter.title
             if chapter.href:
                 element.attrib["href"] = chapter.href

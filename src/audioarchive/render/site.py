@@ -27,6 +27,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError, s
 from markupsafe import Markup
 
 from audioarchive._version import __version__
+from audioarchive.common.formats import iso_duration, map_link
 from audioarchive.common.text import fold, markdown_to_html, markdown_to_text, sha256_bytes, slugify
 from audioarchive.errors import SiteError
 from audioarchive.metadata.episode import INDEX_PAGE, Episode, OutputFile, Publication
@@ -146,15 +147,6 @@ def clock(seconds: float, *, hours: bool) -> str:
     return f"{h}:{m:02d}:{s:02d}" if hours or h else f"{m}:{s:02d}"
 
 
-def iso_duration(seconds: float) -> str:
-    """A valid HTML duration string: ``PT1H58M3S``."""
-    total = max(0, round(seconds))
-    h, rest = divmod(total, 3600)
-    m, s = divmod(rest, 60)
-    out = "PT" + (f"{h}H" if h else "") + (f"{m}M" if m else "")
-    return out + (f"{s}S" if s or out == "PT" else "")
-
-
 def seconds_text(seconds: float) -> str:
     """Seconds as a media fragment wants them: ``12.5`` (no trailing zeros)."""
     text = f"{max(0.0, seconds):.3f}".rstrip("0").rstrip(".")
@@ -182,8 +174,7 @@ def description_html(markdown: str) -> Markup:
 def osm_url(venue: Venue) -> str | None:
     """A plain OpenStreetMap link for a venue: its coordinates, else a search for its address."""
     if venue.geo is not None:
-        lat, lon = (f"{v:.5f}".rstrip("0").rstrip(".") for v in venue.geo)
-        return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}"
+        return map_link(*venue.geo)
     if venue.address:
         return "https://www.openstreetmap.org/search?query=" + quote(venue.address, safe="")
     return None

@@ -68,6 +68,7 @@ from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
+from audioarchive.common.formats import clock_time
 from audioarchive.common.text import markdown_to_text
 from audioarchive.errors import AudioInputError, InputError, TaggingError
 from audioarchive.ffmpeg import Tools, probe
@@ -487,7 +488,7 @@ def vorbis_comments(tags: TagSet) -> dict[str, list[str]]:
     for key, value in tags.extra:
         comments[key.upper()] = [value]
     for index, mark in enumerate(tags.chapters, start=1):
-        comments[f"CHAPTER{index:03d}"] = [_chapter_time(mark.start)]
+        comments[f"CHAPTER{index:03d}"] = [clock_time(mark.start)]
         comments[f"CHAPTER{index:03d}NAME"] = [mark.title]
         if mark.url:
             comments[f"CHAPTER{index:03d}URL"] = [mark.url]
@@ -581,13 +582,6 @@ def _mp4_atoms(tags: TagSet) -> dict[str, Any]:
         kind = MP4Cover.FORMAT_PNG if tags.cover.mime == "image/png" else MP4Cover.FORMAT_JPEG
         atoms["covr"] = [MP4Cover(tags.cover.data, imageformat=kind)]
     return atoms
-
-
-def _chapter_time(seconds: float) -> str:
-    ms = round(seconds * 1000)
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
 
 
 # --- reading any file -------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from audioarchive.common.formats import clock_time
 from audioarchive.metadata.episode import Episode, Publication
 from audioarchive.metadata.machine_transcript import MachineTranscript, Word
 from audioarchive.metadata.session import Redaction, Session
@@ -170,19 +171,12 @@ def _pieces(text: str, room: int) -> list[str]:
     return [*pieces, piece] if piece else pieces
 
 
-def _stamp(seconds: float) -> str:
-    ms = round(seconds * 1000)
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
-
-
 def render_vtt(cues: Sequence[Cue]) -> str:
     """WebVTT with ``<v Speaker>`` spans; a person's long cue is wrapped into lines of at
     most :data:`LINE_LIMIT` characters (the voice span counts)."""
     lines = ["WEBVTT", ""]
     for cue in cues:
-        lines.append(f"{_stamp(cue.start)} --> {_stamp(cue.end)}")
+        lines.append(f"{clock_time(cue.start)} --> {clock_time(cue.end)}")
         prefix = f"<v {html.escape(cue.speaker, quote=False)}>" if cue.speaker else ""
         text = html.escape(cue.text.replace("-->", "->"), quote=False)
         lines.extend(_wrap(prefix, text))

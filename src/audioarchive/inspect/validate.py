@@ -33,6 +33,7 @@ from audioarchive.metadata.feedmeta import check_channel_tags
 from audioarchive.metadata.recordings import probe_recordings
 from audioarchive.metadata.session import LANGUAGE, Workspace
 from audioarchive.metadata.transcript import check_transcript
+from audioarchive.tags.artwork import MAX_SIZE, MIN_SIZE  # Apple's rule, written once
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -40,7 +41,6 @@ CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 _PREFIXES = {ITUNES_NS: "itunes", PODCAST_NS: "podcast", CONTENT_NS: "content", ATOM_NS: "atom"}
 DESCRIPTION_LIMIT = 4000  # bytes (Apple)
-ARTWORK_MIN, ARTWORK_MAX = 1400, 3000  # pixels, square (Apple)
 #: The enclosure types Apple Podcasts accepts.
 APPLE_MEDIA_TYPES = frozenset(
     {"audio/mpeg", "audio/x-m4a", "audio/mp4", "video/mp4", "video/quicktime", "video/x-m4v"}
@@ -425,10 +425,10 @@ def artwork_problems(data: bytes, suffix: str) -> list[str]:
         problems.append(
             f"a {info.format.upper()} image named *{suffix}; expected the extension to match"
         )
-    if info.width != info.height or not ARTWORK_MIN <= info.width <= ARTWORK_MAX:
+    if info.width != info.height or not MIN_SIZE <= info.width <= MAX_SIZE:
         problems.append(
             f"{info.width}x{info.height} px; expected a square of "
-            f"{ARTWORK_MIN} to {ARTWORK_MAX} px (Apple Podcasts)"
+            f"{MIN_SIZE} to {MAX_SIZE} px (Apple Podcasts)"
         )
     if info.colours in ("grey", "cmyk", "unknown"):
         problems.append(f"{info.colours} colours; expected RGB (Apple Podcasts)")

@@ -159,7 +159,7 @@ def process_audio(tools: Tools, job: AudioJob, progress: Progress | None = None)
                 )
             )
         analysis = analyse(tools, job.parts, layout, lambda f: report("analyse", f))
-        speech = detect_speech(analysis.momentary)
+        speech = detect_speech(analysis.momentary, analysis.voiced)
         _refuse_silence(job, analysis, speech)
         trim = _trim(job, speech)
         silenced = tuple(
@@ -380,11 +380,14 @@ def _refuse_silence(job: AudioJob, analysis: Analysis, speech: Speech) -> None:
             f"{job.session_id}: the recording is silent ({names}: loudness {loud:.1f} LUFS, "
             f"{level}); expected speech to publish"
         )
-    if speech.peak - speech.floor < STEADY_RANGE and loud < STEADY_LUFS:
+    steady = speech.peak - speech.floor < STEADY_RANGE
+    # louder, a steady sound may be a test tone; with mains hum and no voice heard, it is a room
+    humming = analysis.hum is not None and speech.voice_seconds < MIN_SPEECH
+    if steady and (loud < STEADY_LUFS or humming):
         raise AudioInputError(
             f"{job.session_id}: no speech found in {names}: only a steady background at "
-            f"{loud:.1f} LUFS (hiss or hum, as from an unplugged microphone); "
-            "expected a recording of people speaking"
+            f"{loud:.1f} LUFS (hiss, hum or ventilation, or an unplugged microphone), and "
+            f"no voice heard; expected a recording of people speaking"
         )
     if speech.seconds < MIN_SPEECH:
         raise AudioInputError(

@@ -79,6 +79,33 @@ def test_loudness_targets_hold_on_the_decoded_mp3(out: RoomFigures) -> None:
     assert out.loudness.lra <= 8.0
 
 
+@pytest.fixture(scope="module")
+def plain(harsh: Meeting, tools: Tools, tmp_path_factory: pytest.TempPathFactory) -> RoomFigures:
+    """The same meeting levelled without noise reduction."""
+    workdir = tmp_path_factory.mktemp("plain")
+    return _figures(tools, process_audio(tools, _job(harsh, tools, workdir, denoise=False)), harsh)
+
+
+def test_noise_in_the_pauses_is_10_db_further_under_the_speech(
+    raw: RoomFigures, out: RoomFigures
+) -> None:
+    assert out.floor_below_speech >= raw.floor_below_speech + 10
+
+
+def test_hum_is_20_db_further_under_the_speech(raw: RoomFigures, out: RoomFigures) -> None:
+    assert out.hum_below_speech >= raw.hum_below_speech + 20
+
+
+def test_noise_reduction_keeps_the_voices_intelligible(
+    raw: RoomFigures, out: RoomFigures, plain: RoomFigures
+) -> None:
+    assert raw.stoi is None  # measured on the outputs only
+    assert out.stoi is not None
+    assert plain.stoi is not None
+    assert out.stoi >= plain.stoi
+    assert plain.hum_below_speech < raw.hum_below_speech + 5  # levelling alone leaves the hum
+
+
 def test_the_quiet_guest_is_kept_by_the_trim(built: AudioResult, harsh: Meeting) -> None:
     assert built.timeline.start <= harsh.cues[0].start
     assert built.timeline.end >= harsh.cues[-1].end

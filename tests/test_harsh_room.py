@@ -141,3 +141,29 @@ def test_a_recording_of_room_noise_only_is_refused(tools: Tools, tmp_path: Path)
     meeting = Meeting((noise,), (), 10.0, False)
     with pytest.raises(AudioInputError, match="no speech found"):
         process_audio(tools, _job(meeting, tools, tmp_path / "work"))
+
+
+def test_the_report_lists_speech_and_the_room_before_and_after(
+    built: AudioResult, harsh: Meeting
+) -> None:
+    data = built.report.as_dict()
+    segments = data["speech"]["segments"]
+    for cue in harsh.cues:  # every turn lies in the speech found, the quiet guest's too
+        covered = sum(
+            max(0.0, min(end, cue.end) - max(start, cue.start)) for start, end in segments
+        )
+        assert covered >= 0.8 * (cue.end - cue.start), (cue, segments)
+    room = data["room"]
+    assert room["hum"]["frequency_hz"] == pytest.approx(50.0, abs=0.1)
+    assert room["denoise"]["notches_hz"][:3] == pytest.approx([50, 100, 150], abs=0.2)
+    before, after = room["before"], room["after"]
+    assert after["room_tone_under_speech_lu"] >= before["room_tone_under_speech_lu"] + 10
+    assert not any("LU under the rest" in note for note in data["notes"])
+
+
+def test_a_speaker_left_far_from_the_others_is_named(
+    harsh: Meeting, tools: Tools, tmp_path: Path
+) -> None:
+    job = _job(harsh, tools, tmp_path, levelling=False)
+    notes = process_audio(tools, job).report.notes
+    assert any("LU under the rest of the speech" in note for note in notes), notes

@@ -29,7 +29,7 @@ MISSED_SECONDS = 5.0
 MISSED_ABOVE_FLOOR = 10.0
 #: Passages of speech (turns joined across gaps under JOIN seconds) at least LONG seconds
 #: long are compared with the whole speech; beyond SPREAD LU they are named.
-JOIN = 1.5
+JOIN = 0.8
 LONG = 4.0
 SPREAD = 3.0
 #: Noise closer than this under the speech (LU), hum closer than this (dB): too strong.

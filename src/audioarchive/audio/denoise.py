@@ -85,7 +85,7 @@ def predicted_momentary(momentary: FloatArray, floor: float, strength_db: float)
         return momentary
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         power = 10 ** (momentary / 10)
-        noise = 10 ** (floor / 10)
+        noise = OVERSUBTRACT * 10 ** (floor / 10)
         least = power * 10 ** (-strength_db / 10)
         clean = np.maximum(power - noise, least)
         out: FloatArray = np.where(np.isfinite(momentary), 10 * np.log10(clean), momentary)
@@ -105,6 +105,7 @@ class SpectralGate:
         channels: int,
         strength_db: float,
         room_tone: Sequence[tuple[float, float]],
+        profile: FloatArray | None = None,
     ) -> None:
         self.rate = rate
         self.channels = channels
@@ -119,11 +120,20 @@ class SpectralGate:
         self._pending = np.zeros((self.hop, channels), dtype=np.float64)
         self._received = 0
         self._emitted = -self.hop  # programme position of self._buf[0]
-        self._noise: FloatArray | None = None
+        self._noise: FloatArray | None = profile  # learned beforehand (the same every render)
         self._learned = 0.0  # seconds of room tone in the profile
         self._last_gain: FloatArray | None = None
         self.frames = 0
         self.noise_frames = 0
+
+    def profile_of(self, samples: Samples) -> FloatArray | None:
+        """The noise profile of ``samples`` (room tone): mean power per bin."""
+        if len(samples) < FRAME:
+            return None
+        frames = np.lib.stride_tricks.sliding_window_view(samples, FRAME, axis=0)[:: self.hop]
+        spectra = np.fft.rfft(frames * self.window, axis=-1)
+        power: FloatArray = (spectra.real**2 + spectra.imag**2).mean(axis=(0, 1))
+        return power
 
     def push(self, block: Samples, times: FloatArray) -> Samples:
         """``times``: raw time of each sample of ``block`` (for the room-tone ranges)."""

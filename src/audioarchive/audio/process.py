@@ -34,7 +34,7 @@ from audioarchive.audio.denoise import DenoisePlan, predicted_momentary
 from audioarchive.audio.jingles import load_jingle
 from audioarchive.audio.level import GainPlan, integrated, plan_gain, room_tone
 from audioarchive.audio.limit import Samples
-from audioarchive.audio.render import RenderResult, RenderSpec, render
+from audioarchive.audio.render import RenderResult, RenderSpec, noise_profile, render
 from audioarchive.audio.report import LoudnessReport, TrimReport
 from audioarchive.audio.room import describe_room, speech_segments
 from audioarchive.config import AudioSettings
@@ -206,6 +206,7 @@ def process_audio(tools: Tools, job: AudioJob, progress: Progress | None = None)
             outro=outro,
             denoise=denoise,
         )
+        spec = replace(spec, noise_profile=noise_profile(tools, spec))
         if trim.end - trim.start > TRIAL_ABOVE:
             spec = _calibrate(tools, job, spec, planned, silenced, report)
         result, outputs, spec, renders = _render_on_target(tools, job, spec, report)

@@ -58,6 +58,8 @@ BLOCK = 65536
 QUEUE_BLOCKS = 8
 #: Fade into and out of each redaction's silence (s).
 REDACTION_FADE = 0.02
+#: Room tone decoded to learn the noise profile before rendering (s at most).
+PROFILE_SECONDS = 4.0
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class RenderSpec:
     #: the part, raw start, length) each
     excerpts: tuple[tuple[int, float, float, float], ...] = ()
     denoise: DenoisePlan | None = None
+    noise_profile: FloatArray | None = None  # the gate's profile at the start (see below)
 
     @property
     def layout(self) -> str:
@@ -158,6 +161,39 @@ def render(
     )
 
 
+def noise_profile(tools: Tools, spec: RenderSpec) -> FloatArray | None:
+    """The room noise's profile, from up to PROFILE_SECONDS of the longest room tone.
+
+    Learned before rendering, so that every render (the trial excerpts, the full
+    render, a second pass) starts gating from the same profile.
+    """
+    plan = spec.denoise
+    if plan is None or plan.strength_db <= 0 or not plan.room_tone:
+        return None
+    bounds = np.concatenate(([0.0], np.cumsum([p.duration for p in spec.parts])))
+    excerpts = []
+    left = PROFILE_SECONDS
+    for start, end in sorted(plan.room_tone, key=lambda r: r[0] - r[1]):
+        index = int(np.searchsorted(bounds, start, side="right") - 1)
+        if index >= len(spec.parts) or left <= 0:
+            continue
+        length = min(end, bounds[index + 1]) - start
+        length = min(length, left)
+        if length >= 0.2:
+            excerpts.append((index, float(start - bounds[index]), float(start), float(length)))
+            left -= length
+    if not excerpts:
+        return None
+    args = _decoder_args(replace(spec, excerpts=tuple(excerpts)))
+    with FFmpegProcess(tools, args, stdout=PIPE) as proc:
+        data = proc.stdout.read()
+        proc.finish()
+    frame_bytes = 4 * spec.channels
+    samples = np.frombuffer(data[: len(data) // frame_bytes * frame_bytes], dtype="<f4")
+    gate = SpectralGate(spec.rate, spec.channels, plan.strength_db, ())
+    return gate.profile_of(samples.reshape(-1, spec.channels))
+
+
 def _meter_all(source: IO[bytes], meter: TruePeakMeter) -> None:
     """Measure the decoded MP3's true peak as the checker hands it out."""
     frame_bytes = 4 * meter.channels
@@ -215,7 +251,9 @@ def _stream(  # noqa: PLR0915 (one pipeline: read, gate, level, limit, send)
     gate = None
     if spec.denoise is not None and spec.denoise.strength_db > 0:
         plan = spec.denoise
-        gate = SpectralGate(spec.rate, spec.channels, plan.strength_db, plan.room_tone)
+        gate = SpectralGate(
+            spec.rate, spec.channels, plan.strength_db, plan.room_tone, spec.noise_profile
+        )
     gains = 10 ** (spec.gain_db / 20)
     position = 0  # programme frames processed so far
 

@@ -110,14 +110,15 @@ class SpectralGate:
         self.rate = rate
         self.channels = channels
         self.hop = FRAME // 2
-        self.window = np.sqrt(0.5 - 0.5 * np.cos(2 * np.pi * np.arange(FRAME) / FRAME))
+        window = np.sqrt(0.5 - 0.5 * np.cos(2 * np.pi * np.arange(FRAME) / FRAME))
+        self.window = window.astype(np.float32)  # float32 spectra: half the work of float64
         self.least = 10 ** (-strength_db / 20)
         starts = sorted(room_tone)
         self._tone_starts = np.array([a for a, _ in starts], dtype=np.float64)
         self._tone_ends = np.array([b for _, b in starts], dtype=np.float64)
         self._buf = np.zeros((self.hop, channels), dtype=np.float32)  # frame 0 starts -hop
         self._times = np.full(self.hop, -np.inf)  # raw time of each buffered sample
-        self._pending = np.zeros((self.hop, channels), dtype=np.float64)
+        self._pending = np.zeros((self.hop, channels), dtype=np.float32)
         self._received = 0
         self._emitted = -self.hop  # programme position of self._buf[0]
         self._noise: FloatArray | None = profile  # learned beforehand (the same every render)
@@ -163,7 +164,7 @@ class SpectralGate:
         self._learn(power, centres)
         gain = self._gain(power)
         shaped = np.fft.irfft(spectra * gain[:, None, :], n=FRAME, axis=-1) * self.window
-        out = np.zeros(((count + 1) * hop, self.channels), dtype=np.float64)
+        out = np.zeros(((count + 1) * hop, self.channels), dtype=np.float32)
         for j in range(2):  # overlap-add: each frame's halves land on consecutive hops
             halves = shaped[:, :, j * hop : (j + 1) * hop].transpose(0, 2, 1)
             out[j * hop : j * hop + count * hop] += halves.reshape(count * hop, self.channels)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +56,7 @@ _SECOND_TEXTS = (
 
 def harsh_turns(quiet_lufs: float = QUIET_LUFS) -> tuple[Turn, ...]:
     """Host, a second speaker 6 dB under, a guest far from the microphone (``quiet_lufs``)."""
-    host, second, quiet = ("host", "fr", HOST_LUFS), ("second", "fr+f3", SECOND_LUFS), None
+    host, second = ("host", "fr", HOST_LUFS), ("second", "fr+f3", SECOND_LUFS)
     quiet = ("guest", "fr+m3", quiet_lufs)
     order = (
         (HOST_TEXTS[0], host),
@@ -116,7 +116,6 @@ class RoomFigures:
     hum_db: float  # power at the hum's lines, dB relative to full scale (sine = 0 dB)
     loudness: Loudness
     stoi: float | None = None
-    extra: dict[str, float] = field(default_factory=dict)
 
     @property
     def spread(self) -> float:
@@ -261,8 +260,8 @@ def _hum_db(samples: FloatArray, rate: int, hum_hz: float) -> float:
             chunk = np.pad(chunk, (0, segment - chunk.size))
         power += np.abs(np.fft.rfft(chunk * window)) ** 2
     power /= count
-    # a full-scale sine gives a line whose bins add up to (sum(window) / 2) ** 2 * 1.5 / ...
-    reference = (window.sum() / 2) ** 2 * (np.sum(window**2) / (window.sum() ** 2 / segment))
+    # a full-scale sine's line holds N * sum(window²) / 4 over its bins (Parseval)
+    reference = segment * float(np.sum(window**2)) / 4
     freqs = np.fft.rfftfreq(segment, 1 / rate)
     total = 0.0
     for k in (1, 2, 3):

@@ -119,9 +119,8 @@ class Listener:
             return None
         power = self._power / self._segments
         freqs = np.arange(self._bins) * RATE / SEGMENT
-        # a full-scale sine puts (sum(w)/2)^2 into its line, spread over the window's bins
-        reference = (self._window.sum() / 2) ** 2 * SEGMENT * np.sum(self._window**2)
-        reference /= self._window.sum() ** 2
+        # a full-scale sine's line holds N * sum(window²) / 4 over its bins (Parseval)
+        reference = SEGMENT * float(np.sum(self._window**2)) / 4
         best: Hum | None = None
         for mains in MAINS:
             found, strongest, total, fundamental = [], -math.inf, 0.0, mains

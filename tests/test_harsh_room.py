@@ -11,9 +11,13 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 
 from audioarchive.audio import AudioJob, AudioResult, process_audio
+from audioarchive.audio.denoise import SpectralGate
+from audioarchive.audio.voice import Listener
 from audioarchive.config import AudioSettings
 from audioarchive.errors import AudioInputError
 from audioarchive.ffmpeg import Tools, probe
@@ -167,3 +171,40 @@ def test_a_speaker_left_far_from_the_others_is_named(
     job = _job(harsh, tools, tmp_path, levelling=False)
     notes = process_audio(tools, job).report.notes
     assert any("LU under the rest of the speech" in note for note in notes), notes
+
+
+def _pcm(samples: npt.NDArray[np.float64]) -> bytes:
+    return (samples * 32767).astype("<i2").tobytes()
+
+
+def test_the_hum_is_found_not_assumed() -> None:
+    rng = np.random.default_rng(1)
+    t = np.arange(16000 * 12) / 16000
+    noise = 0.02 * rng.standard_normal(t.size)
+    sixty = 0.01 * np.sin(2 * np.pi * 59.95 * t) + 0.005 * np.sin(2 * np.pi * 119.9 * t)
+    listener = Listener()
+    listener.push(_pcm(noise + sixty))
+    hum = listener.hum()
+    assert hum is not None
+    assert hum.frequency == pytest.approx(59.95, abs=0.05)
+    assert hum.harmonics[:2] == (1, 2)
+    quiet = Listener()
+    quiet.push(_pcm(noise))
+    assert quiet.hum() is None
+
+
+def test_the_gate_keeps_every_sample_in_place() -> None:
+    """Before it has learned any room tone the gate hands back its input, aligned."""
+    rng = np.random.default_rng(2)
+    block = (0.1 * rng.standard_normal((44100 * 3, 2))).astype(np.float32)
+    gate = SpectralGate(44100, 2, 12.0, ())
+    times = np.arange(len(block)) / 44100
+    out = np.concatenate(
+        [
+            gate.push(block[:50000], times[:50000]),
+            gate.push(block[50000:], times[50000:]),
+            gate.flush(),
+        ]
+    )
+    assert out.shape == block.shape
+    assert np.abs(out - block).max() < 1e-5

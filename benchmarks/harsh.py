@@ -203,7 +203,7 @@ def _table(
             f"Harsh room: {minutes:g} min, host {raw.speakers.get('host', math.nan):.1f}, "
             f"second {raw.speakers.get('second', math.nan):.1f}, guest "
             f"{raw.speakers.get('guest', math.nan):.1f} LUFS, room {raw.floor_lufs:.1f} LUFS "
-            f"(ventilation + 50 Hz hum), {len(meeting.events)} doors and applause."
+            f"(ventilation + 50 Hz hum), {len(meeting.events)} events (doors slammed, applause)."
         ),
         (
             "Spread: loudest minus quietest speaker over their turns. Floor, hum: dB under "

@@ -134,6 +134,31 @@ class _MasterProgress:
             self.report("master", self.fraction)
 
 
+def _start_master(
+    stack: contextlib.ExitStack[bool | None], tools: Tools, job: AudioJob, report: Progress
+) -> tuple[FFmpegProcess | None, _MasterProgress | None, dict[str, object]]:
+    """Start encoding the FLAC master beside the analysis (when the job wants one)."""
+    if not job.want_master:
+        return None, None, {}
+    fmt = master_format(job.parts)
+    info: dict[str, object] = {
+        "bits": fmt.bits,
+        "sample_identical": fmt.exact,
+        "notes": list(fmt.notes),
+    }
+    tmp = stack.enter_context(atomic_path(job.workdir / "master.flac"))
+    master_progress = _MasterProgress(report)
+    proc = stack.enter_context(
+        FFmpegProcess(
+            tools,
+            master_args(job.parts, fmt, str(tmp)),
+            duration=job.source_duration,
+            progress=master_progress,
+        )
+    )
+    return proc, master_progress, info
+
+
 def process_audio(tools: Tools, job: AudioJob, progress: Progress | None = None) -> AudioResult:
     """Render the public encodes and the master of one episode into ``job.workdir``."""
     job.workdir.mkdir(parents=True, exist_ok=True)
@@ -146,25 +171,7 @@ def process_audio(tools: Tools, job: AudioJob, progress: Progress | None = None)
     layout = "mono" if profile.channels == 1 else "stereo"
     formats = ("mp3", *profile.extra_formats)
     with contextlib.ExitStack() as stack:
-        master, master_proc, master_progress, master_info = None, None, None, {}
-        if job.want_master:
-            master = job.workdir / "master.flac"
-            fmt = master_format(job.parts)
-            master_info = {
-                "bits": fmt.bits,
-                "sample_identical": fmt.exact,
-                "notes": list(fmt.notes),
-            }
-            tmp = stack.enter_context(atomic_path(master))
-            master_progress = _MasterProgress(report)
-            master_proc = stack.enter_context(
-                FFmpegProcess(
-                    tools,
-                    master_args(job.parts, fmt, str(tmp)),
-                    duration=job.source_duration,
-                    progress=master_progress,
-                )
-            )
+        master_proc, master_progress, master_info = _start_master(stack, tools, job, report)
         analysis = analyse(tools, job.parts, layout, lambda f: report("analyse", f))
         speech = detect_speech(analysis.momentary, analysis.voiced)
         _refuse_silence(job, analysis, speech)
@@ -259,6 +266,7 @@ def process_audio(tools: Tools, job: AudioJob, progress: Progress | None = None)
         speech=speech_segments(speech, analysis.centres, (trim.start, trim.end)),
         room=room,
     )
+    master = job.workdir / "master.flac" if master_proc is not None else None
     return AudioResult(public=public, master=master, timeline=timeline, report=loudness)
 
 

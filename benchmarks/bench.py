@@ -14,6 +14,9 @@ it prints the wall time, the ratios b/a and c/b, the peak memory (RSS of the lar
 process, and of the whole process tree, sampled), and the output's integrated loudness,
 loudness range and true peak, measured with ffmpeg ``ebur128=peak=true:dualmono=true``
 on the decoded file. Results also go to bench-results/results-<HOURS>h.md.
+
+Then the harsh-room table (benchmarks/harsh.py, ``--harsh-minutes``, 5 by default): every
+contender on a harsh-room meeting, with the speaker spread, noise floor, hum, STOI.
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harsh
 
 from audioarchive.config import ToolSettings
 from audioarchive.ffmpeg import find_tools
@@ -61,6 +67,12 @@ def main() -> int:
         "--contenders", default="", help="subset of abcd (default: abcd, or ab above 1 hour)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the last run's files")
+    parser.add_argument(
+        "--harsh-minutes",
+        type=float,
+        default=5.0,
+        help="length of the harsh-room meeting of the second table (0: skip it)",
+    )
     args = parser.parse_args()
     contenders = args.contenders or ("abcd" if args.hours <= 1 else "ab")
     out: Path = args.out
@@ -84,6 +96,9 @@ def main() -> int:
     (out / f"results-{args.hours:g}h.json").write_text(
         json.dumps([asdict(r) for r in rows], indent=2) + "\n", encoding="utf-8"
     )
+    if args.harsh_minutes > 0:
+        print()
+        print(harsh.run(out, args.harsh_minutes))
     return 0
 
 

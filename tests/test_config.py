@@ -65,3 +65,12 @@ def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
 def test_unknown_environment_variable_is_reported(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"\$?AUDIOARCHIVE_SITE_BASEURL"):
         load_settings(tmp_path, environ={"AUDIOARCHIVE_SITE_BASEURL": "x"})
+
+
+def test_denoise_settings(tmp_path: Path) -> None:
+    (tmp_path / "audioarchive.toml").write_text("[audio]\ndenoise = false\ndenoise_strength = 6\n")
+    audio = load_settings(tmp_path, environ={}).audio
+    assert (audio.denoise, audio.denoise_strength) == (False, 6.0)
+    assert (AudioSettings().denoise, AudioSettings().denoise_strength) == (True, 12.0)
+    with pytest.raises(ConfigError, match=r"DENOISE_STRENGTH: found 40; expected a number from 0"):
+        load_settings(tmp_path, environ={"AUDIOARCHIVE_AUDIO_DENOISE_STRENGTH": "40"})

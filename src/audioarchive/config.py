@@ -126,6 +126,8 @@ class AudioSettings:
     extra_formats: tuple[str, ...] = ()
     opus_bitrate: str = "48k"
     levelling: bool = True
+    denoise: bool = True  # hum notches, rumble high-pass, room-noise gate (public files only)
+    denoise_strength: float = 12.0  # dB: the most the room noise is lowered
 
     @property
     def bitrate_kbps(self) -> int:
@@ -202,6 +204,8 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "extra_formats",
         "opus_bitrate",
         "levelling",
+        "denoise",
+        "denoise_strength",
     ),
     "storage": (
         "url",
@@ -394,6 +398,10 @@ def _read_audio(reader: FieldReader | None) -> AudioSettings:
         extra_formats=tuple(f for f in formats if f in EXTRA_FORMATS),
         opus_bitrate=opus_bitrate,
         levelling=_or(reader.boolean("levelling"), default.levelling),
+        denoise=_or(reader.boolean("denoise"), default.denoise),
+        denoise_strength=_or(
+            reader.number("denoise_strength", minimum=0, maximum=24), default.denoise_strength
+        ),
     )
 
 

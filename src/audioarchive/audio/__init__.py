@@ -17,7 +17,6 @@ from audioarchive.audio.process import (
     AudioJob,
     AudioResult,
     LoudnessReport,
-    master_job_key,
     process_audio,
 )
 
@@ -26,6 +25,5 @@ __all__ = [
     "AudioJob",
     "AudioResult",
     "LoudnessReport",
-    "master_job_key",
     "process_audio",
 ]

@@ -17,7 +17,10 @@ import numpy as np
 import numpy.typing as npt
 
 from audioarchive.audio.assemble import input_args, join_graph
+from audioarchive.audio.voice import RATE as VOICE_RATE
+from audioarchive.audio.voice import VAD_PER_STEP, Hum, IntArray, Listener
 from audioarchive.ffmpeg import (
+    PIPE,
     AudioInfo,
     FFmpegProcess,
     Loudness,
@@ -54,6 +57,12 @@ SUSTAINED = 2.0
 #: Room tone kept before the first and after the last word (s).
 TRIM_MARGIN_START = 1.0
 TRIM_MARGIN_END = 1.5
+#: Bytes of 16 kHz voice samples read at a time by the analysis (4 s).
+LISTEN_BLOCK = 128000
+#: A 400 ms window where the voice detector heard at least this share of its 20 ms frames
+#: is speech, however close to the room tone, as long as it stands this far above the floor (LU).
+VOICED_SHARE = 0.4
+VOICED_ABOVE_FLOOR = 1.0
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,8 @@ class Analysis:
     duration: float  # seconds of the joined recording
     loudness: Loudness  # the whole recording, as ebur128 summarises it
     sample_peak: float  # dBFS
+    voiced: IntArray | None = None  # voice detector's frames (0-5) per step; None: not run
+    hum: Hum | None = None
 
     @property
     def centres(self) -> FloatArray:
@@ -93,9 +104,11 @@ def analyse(
 
     duration = sum(p.duration for p in parts)
     graph = (
-        f"{join_graph(parts)};[joined]{analysis_chain(layout)},"
-        "ebur128=framelog=verbose:dualmono=true:peak=sample[out]"
+        f"{join_graph(parts)};[joined]{analysis_chain(layout)},asplit[a][b];"
+        "[a]ebur128=framelog=verbose:dualmono=true:peak=sample[out];"
+        f"[b]aformat=channel_layouts=mono,aresample={VOICE_RATE},aformat=sample_fmts=s16[voice]"
     )
+    listener = Listener()
     with FFmpegProcess(
         tools,
         [
@@ -109,11 +122,19 @@ def analyse(
             "-f",
             "null",
             "-",
+            "-map",
+            "[voice]",
+            "-f",
+            "s16le",
+            "pipe:1",
         ],
+        stdout=PIPE,
         duration=duration,
         progress=progress,
         on_line=collect,
     ) as proc:
+        while data := proc.stdout.read(LISTEN_BLOCK):
+            listener.push(data)
         stderr = proc.finish()
     momentary = np.array(values, dtype=np.float64)
     momentary[momentary <= -120.0] = -np.inf
@@ -123,6 +144,8 @@ def analyse(
         duration=duration,
         loudness=parse_ebur128(stderr),
         sample_peak=peak if peak is not None else float("nan"),
+        voiced=listener.voiced(len(momentary)),
+        hum=listener.hum(),
     )
 
 
@@ -137,18 +160,29 @@ class Speech:
     floor: float  # LUFS of the room tone (10th percentile of the frames)
     peak: float  # LUFS of the loudest speech (99th percentile)
     threshold: float  # frames above it (and long enough) are speech
+    heard: BoolArray | None = None  # windows where the voice detector heard a voice
 
     @property
     def seconds(self) -> float:
         return float(self.active.sum()) * STEP
 
+    @property
+    def voice_seconds(self) -> float:
+        """How long the voice detector heard voices above the room tone (inf: not run)."""
+        return float(self.heard.sum()) * STEP if self.heard is not None else np.inf
 
-def detect_speech(momentary: FloatArray) -> Speech:
-    """Frames that stand well above the room tone for long enough to be speech."""
+
+def detect_speech(momentary: FloatArray, voiced: IntArray | None = None) -> Speech:
+    """Frames that stand well above the room tone, or where voices are heard, long enough.
+
+    Loudness alone cannot tell a guest far from the microphone from a noisy room: a
+    window where the voice detector hears a voice (``voiced``) is speech whatever its
+    level, as long as it stands out of the room tone at all.
+    """
     finite = momentary[np.isfinite(momentary) & (momentary > ABSOLUTE_SILENCE - 30)]
     if finite.size == 0:
         empty = np.zeros(momentary.shape, dtype=bool)
-        return Speech(empty, -np.inf, -np.inf, np.inf)
+        return Speech(empty, -np.inf, -np.inf, np.inf, empty)
     floor = float(np.percentile(finite, 10))
     peak = float(np.percentile(finite, 99))
     if peak - floor < GATED_RANGE and finite.size <= (1 - GATED_SILENCE) * momentary.size:
@@ -159,8 +193,21 @@ def detect_speech(momentary: FloatArray) -> Speech:
     above_floor = min(floor + SPEECH_ABOVE_FLOOR, peak - SPEECH_EVEN)
     threshold = max(above_floor, peak - SPEECH_BELOW_PEAK, ABSOLUTE_SILENCE)
     raw = np.isfinite(momentary) & (momentary > threshold)
+    heard = None
+    if voiced is not None and voiced.size == momentary.size:
+        above = max(floor + VOICED_ABOVE_FLOOR, ABSOLUTE_SILENCE)
+        heard = voice_windows(voiced) & np.isfinite(momentary) & (momentary > above)
+        raw |= heard
     active = _drop_short(_fill_gaps(raw, round(MAX_GAP / STEP)), round(MIN_SPEECH / STEP))
-    return Speech(active, floor, peak, threshold)
+    return Speech(active, floor, peak, threshold, heard)
+
+
+def voice_windows(voiced: IntArray) -> BoolArray:
+    """Momentary windows (400 ms, the last four steps) where voices fill VOICED_SHARE."""
+    steps = round(WINDOW / STEP)
+    total = np.convolve(voiced, np.ones(steps, dtype=np.int64))[: voiced.size]
+    heard: BoolArray = total >= VOICED_SHARE * steps * VAD_PER_STEP
+    return heard
 
 
 def runs(mask: BoolArray) -> list[tuple[int, int]]:

@@ -184,6 +184,41 @@ def _normalising_offset(blocks: FloatArray, target: float) -> float:
     return offset
 
 
+def room_tone(
+    momentary: FloatArray,
+    times: FloatArray,
+    speech: Speech,
+    kept: tuple[float, float],
+) -> tuple[tuple[float, float], ...]:
+    """Raw ranges of room tone: long pauses (away from speech) within ROOM_TONE of the floor."""
+    include = (times >= kept[0]) & (times <= kept[1])
+    found = []
+    for inner in _quiet_pauses(momentary, speech.active, include, speech.floor):
+        found.append((float(times[inner.start]), float(times[inner.stop - 1])))
+    return tuple(found)
+
+
+def _quiet_pauses(
+    momentary: FloatArray, active: BoolArray, include: BoolArray, floor: float
+) -> list[slice]:
+    """Inner parts of the pauses of at least LONG_PAUSE whose level is the room tone's."""
+    found = []
+    pause = include & ~active
+    edge = round(EDGE / STEP)
+    for start, end in runs(pause):
+        if (end - start) * STEP < LONG_PAUSE:
+            continue
+        # away from the speech on either side; up to the edges of the kept range
+        lo = start + edge if start > 0 and active[start - 1] else start
+        hi = end - edge if end < len(active) and active[end] else end
+        level = momentary[lo:hi]
+        level = level[np.isfinite(level)]
+        if hi <= lo or level.size == 0 or float(np.median(level)) > floor + ROOM_TONE:
+            continue
+        found.append(slice(lo, hi))
+    return found
+
+
 def _cap_room_tone(
     gain: FloatArray,
     momentary: FloatArray,
@@ -198,20 +233,9 @@ def _cap_room_tone(
     music between speakers is not room tone and keeps the speakers' gain.
     """
     capped = gain.copy()
-    pause = include & ~active
-    edge = round(EDGE / STEP)
-    for start, end in runs(pause):
-        if (end - start) * STEP < LONG_PAUSE:
-            continue
-        # away from the speech on either side; up to the edges of the kept range
-        lo = start + edge if start > 0 and active[start - 1] else start
-        hi = end - edge if end < len(active) and active[end] else end
-        inner = slice(lo, hi)
+    for inner in _quiet_pauses(momentary, active, include, floor):
         level = momentary[inner]
-        level = level[np.isfinite(level)]
-        if level.size == 0 or float(np.median(level)) > floor + ROOM_TONE:
-            continue
-        ceiling = target - NOISE_GAP - float(np.median(level))
+        ceiling = target - NOISE_GAP - float(np.median(level[np.isfinite(level)]))
         capped[inner] = np.minimum(capped[inner], ceiling)
     if np.array_equal(capped, gain):
         return gain

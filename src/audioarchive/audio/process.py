@@ -25,17 +25,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from audioarchive.audio.analyse import STEP, Analysis, Speech, analyse, auto_trim, detect_speech
 from audioarchive.audio.analyse import speech_bounds as find_speech
 from audioarchive.audio.assemble import check_parts, master_args, master_format
+from audioarchive.audio.denoise import DenoisePlan, predicted_momentary
 from audioarchive.audio.jingles import load_jingle
-from audioarchive.audio.level import GainPlan, integrated, plan_gain
+from audioarchive.audio.level import GainPlan, integrated, plan_gain, room_tone
 from audioarchive.audio.limit import Samples
 from audioarchive.audio.passthrough import pass_through
-from audioarchive.audio.render import RenderResult, RenderSpec, render
+from audioarchive.audio.render import RenderResult, RenderSpec, noise_profile, render
 from audioarchive.audio.report import LoudnessReport, TrimReport
-from audioarchive.common.text import sha256_bytes
+from audioarchive.audio.room import describe_room, speech_segments
 from audioarchive.common.writing import atomic_path
 from audioarchive.config import AudioSettings
 from audioarchive.errors import AudioInputError
@@ -46,7 +48,7 @@ from audioarchive.metadata.timeline import Timeline
 log = logging.getLogger(__name__)
 
 #: Bump when the processing changes, so that existing episodes are re-rendered.
-AUDIO_VERSION = "2"
+AUDIO_VERSION = "3"
 #: A recording quieter than this (integrated, LUFS) is silence: refused, never amplified.
 SILENCE_LUFS = -60.0
 #: A quiet recording whose level never moves more than STEADY_RANGE LU is a steady hiss or hum
@@ -74,7 +76,6 @@ __all__ = [
     "AudioJob",
     "AudioResult",
     "LoudnessReport",
-    "master_job_key",
     "process_audio",
 ]
 
@@ -104,12 +105,6 @@ class AudioResult:
     report: LoudnessReport
 
 
-def master_job_key(job: AudioJob) -> str:
-    """What the master depends on: the parts only (not trims, redactions or the profile)."""
-    parts = "|".join(f"{p.path.name}:{p.duration}:{p.sample_rate}:{p.channels}" for p in job.parts)
-    return sha256_bytes(parts.encode())[:16]
-
-
 class _MasterProgress:
     """The master encodes in the background; its bar shows only once it is the last stage."""
 
@@ -131,6 +126,31 @@ class _MasterProgress:
             self.report("master", self.fraction)
 
 
+def _start_master(
+    stack: contextlib.ExitStack[bool | None], tools: Tools, job: AudioJob, report: Progress
+) -> tuple[FFmpegProcess | None, _MasterProgress | None, dict[str, object]]:
+    """Start encoding the FLAC master beside the analysis (when the job wants one)."""
+    if not job.want_master:
+        return None, None, {}
+    fmt = master_format(job.parts)
+    info: dict[str, object] = {
+        "bits": fmt.bits,
+        "sample_identical": fmt.exact,
+        "notes": list(fmt.notes),
+    }
+    tmp = stack.enter_context(atomic_path(job.workdir / "master.flac"))
+    master_progress = _MasterProgress(report)
+    proc = stack.enter_context(
+        FFmpegProcess(
+            tools,
+            master_args(job.parts, fmt, str(tmp)),
+            duration=job.source_duration,
+            progress=master_progress,
+        )
+    )
+    return proc, master_progress, info
+
+
 def process_audio(tools: Tools, job: AudioJob, progress: Progress | None = None) -> AudioResult:
     """Render the public encodes and the master of one episode into ``job.workdir``."""
     job.workdir.mkdir(parents=True, exist_ok=True)
@@ -143,34 +163,17 @@ def process_audio(tools: Tools, job: AudioJob, progress: Progress | None = None)
     layout = "mono" if profile.channels == 1 else "stereo"
     formats = ("mp3", *profile.extra_formats)
     with contextlib.ExitStack() as stack:
-        master, master_proc, master_progress, master_info = None, None, None, {}
-        if job.want_master:
-            master = job.workdir / "master.flac"
-            fmt = master_format(job.parts)
-            master_info = {
-                "bits": fmt.bits,
-                "sample_identical": fmt.exact,
-                "notes": list(fmt.notes),
-            }
-            tmp = stack.enter_context(atomic_path(master))
-            master_progress = _MasterProgress(report)
-            master_proc = stack.enter_context(
-                FFmpegProcess(
-                    tools,
-                    master_args(job.parts, fmt, str(tmp)),
-                    duration=job.source_duration,
-                    progress=master_progress,
-                )
-            )
+        master_proc, master_progress, master_info = _start_master(stack, tools, job, report)
         analysis = analyse(tools, job.parts, layout, lambda f: report("analyse", f))
-        speech = detect_speech(analysis.momentary)
+        speech = detect_speech(analysis.momentary, analysis.voiced)
         _refuse_silence(job, analysis, speech)
         trim = _trim(job, speech)
         silenced = tuple(
             (r.start, r.end) for r in job.redactions if r.end > trim.start and r.start < trim.end
         )
+        denoise, planned = _denoise(profile, analysis, speech, trim)
         plan = plan_gain(
-            analysis.momentary,
+            planned.momentary,
             analysis.centres,
             speech,
             (trim.start, trim.end),
@@ -204,9 +207,11 @@ def process_audio(tools: Tools, job: AudioJob, progress: Progress | None = None)
             opus_bitrate=profile.opus_bitrate,
             intro=intro,
             outro=outro,
+            denoise=denoise,
         )
+        spec = replace(spec, noise_profile=noise_profile(tools, spec))
         if trim.end - trim.start > TRIAL_ABOVE:
-            spec = _calibrate(tools, job, spec, analysis, silenced, report)
+            spec = _calibrate(tools, job, spec, planned, silenced, report)
         result, outputs, spec, renders = _render_on_target(tools, job, spec, report)
         if renders > 1:
             notes.append(f"rendered {renders} times to land on the targets")
@@ -217,6 +222,14 @@ def process_audio(tools: Tools, job: AudioJob, progress: Progress | None = None)
         if master_proc is not None and master_progress is not None:
             master_progress.show()
             master_proc.finish()
+    intro_seconds = len(intro) / profile.sample_rate if intro is not None else 0.0
+    room, warnings = describe_room(
+        analysis, speech, (trim.start, trim.end), denoise, result.momentary,
+        trim.start - intro_seconds,
+    )  # fmt: skip
+    for warning in warnings:
+        log.warning("%s: %s", job.session_id, warning)
+    notes += warnings
     timeline = Timeline(
         trim.start,
         trim.end,
@@ -242,8 +255,34 @@ def process_audio(tools: Tools, job: AudioJob, progress: Progress | None = None)
         master=master_info,
         renders=renders,
         notes=tuple(notes),
+        speech=speech_segments(speech, analysis.centres, (trim.start, trim.end)),
+        room=room,
     )
+    master = job.workdir / "master.flac" if master_proc is not None else None
     return AudioResult(public=public, master=master, timeline=timeline, report=loudness)
+
+
+def _denoise(
+    profile: AudioSettings, analysis: Analysis, speech: Speech, trim: TrimReport
+) -> tuple[DenoisePlan | None, Analysis]:
+    """What the render does against hum and noise; the loudness series it should produce."""
+    if not profile.denoise:
+        return None, analysis
+    tone = room_tone(analysis.momentary, analysis.centres, speech, (trim.start, trim.end))
+    plan = DenoisePlan(analysis.hum, profile.denoise_strength if tone else 0.0, tone)
+    inside = np.zeros(len(analysis.centres), dtype=bool)
+    for start, end in tone:
+        inside |= (analysis.centres >= start) & (analysis.centres <= end)
+    level = _power_mean(analysis.momentary[inside])
+    predicted = predicted_momentary(analysis.momentary, level, plan.strength_db)
+    return plan, replace(analysis, momentary=predicted)
+
+
+def _power_mean(frames: npt.NDArray[np.float64]) -> float:
+    finite = frames[np.isfinite(frames)]
+    if not finite.size:
+        return -math.inf
+    return float(10 * np.log10(np.mean(10 ** (finite / 10))))
 
 
 def _jingle(tools: Tools, job: AudioJob, path: Path | None) -> Samples | None:
@@ -386,11 +425,14 @@ def _refuse_silence(job: AudioJob, analysis: Analysis, speech: Speech) -> None:
             f"{job.session_id}: the recording is silent ({names}: loudness {loud:.1f} LUFS, "
             f"{level}); expected speech to publish"
         )
-    if speech.peak - speech.floor < STEADY_RANGE and loud < STEADY_LUFS:
+    steady = speech.peak - speech.floor < STEADY_RANGE
+    # louder, a steady sound may be a test tone; with mains hum and no voice heard, it is a room
+    humming = analysis.hum is not None and speech.voice_seconds < MIN_SPEECH
+    if steady and (loud < STEADY_LUFS or humming):
         raise AudioInputError(
             f"{job.session_id}: no speech found in {names}: only a steady background at "
-            f"{loud:.1f} LUFS (hiss or hum, as from an unplugged microphone); "
-            "expected a recording of people speaking"
+            f"{loud:.1f} LUFS (hiss, hum or ventilation, or an unplugged microphone), and "
+            f"no voice heard; expected a recording of people speaking"
         )
     if speech.seconds < MIN_SPEECH:
         raise AudioInputError(

@@ -32,6 +32,7 @@ import numpy as np
 
 from audioarchive.audio.analyse import FloatArray, analysis_chain
 from audioarchive.audio.assemble import input_args, join_graph
+from audioarchive.audio.denoise import DenoisePlan, SpectralGate
 from audioarchive.audio.limit import (
     CHUNK,
     Samples,
@@ -39,7 +40,15 @@ from audioarchive.audio.limit import (
     TruePeakMeter,
     chunk_linear,
 )
-from audioarchive.ffmpeg import PIPE, AudioInfo, FFmpegProcess, Loudness, Tools, parse_ebur128
+from audioarchive.ffmpeg import (
+    PIPE,
+    AudioInfo,
+    FFmpegProcess,
+    Loudness,
+    Tools,
+    parse_ebur128,
+    parse_ebur128_frame,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +58,8 @@ BLOCK = 65536
 QUEUE_BLOCKS = 8
 #: Fade into and out of each redaction's silence (s).
 REDACTION_FADE = 0.02
+#: Room tone decoded to learn the noise profile before rendering (s at most).
+PROFILE_SECONDS = 4.0
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,8 @@ class RenderSpec:
     #: a trial render of excerpts instead of the kept range: (part index, seconds into
     #: the part, raw start, length) each
     excerpts: tuple[tuple[int, float, float, float], ...] = ()
+    denoise: DenoisePlan | None = None
+    noise_profile: FloatArray | None = None  # the gate's profile at the start (see below)
 
     @property
     def layout(self) -> str:
@@ -99,6 +112,7 @@ class RenderResult:
     limiter_max_db: float = 0.0
     limited_seconds: float = 0.0
     samples: int = 0
+    momentary: FloatArray | None = None  # of the decoded MP3, every 100 ms (LUFS)
 
 
 def render(
@@ -115,7 +129,16 @@ def render(
         processes.append(decoder)
         encoder = FFmpegProcess(tools, _encoder_args(spec), stdin=PIPE, stdout=PIPE)
         processes.append(encoder)
-        checker = FFmpegProcess(tools, _checker_args(), stdin=encoder.stdout, stdout=PIPE)
+        values: list[float] = []
+
+        def collect(line: str) -> None:
+            frame = parse_ebur128_frame(line)
+            if frame is not None:
+                values.append(frame.momentary)
+
+        checker = FFmpegProcess(
+            tools, _checker_args(), stdin=encoder.stdout, stdout=PIPE, on_line=collect
+        )
         processes.append(checker)
         encoder.stdout.close()  # the checker owns the read end now
         reader = threading.Thread(target=_meter_all, args=(checker.stdout, meter), daemon=True)
@@ -134,7 +157,41 @@ def render(
         limiter_max_db=limiter.max_reduction_db,
         limited_seconds=limiter.limited_seconds,
         samples=written,
+        momentary=np.where(np.array(values) <= -120.0, -np.inf, np.array(values)),
     )
+
+
+def noise_profile(tools: Tools, spec: RenderSpec) -> FloatArray | None:
+    """The room noise's profile, from up to PROFILE_SECONDS of the longest room tone.
+
+    Learned before rendering, so that every render (the trial excerpts, the full
+    render, a second pass) starts gating from the same profile.
+    """
+    plan = spec.denoise
+    if plan is None or plan.strength_db <= 0 or not plan.room_tone:
+        return None
+    bounds = np.concatenate(([0.0], np.cumsum([p.duration for p in spec.parts])))
+    excerpts = []
+    left = PROFILE_SECONDS
+    for start, end in sorted(plan.room_tone, key=lambda r: r[0] - r[1]):
+        index = int(np.searchsorted(bounds, start, side="right") - 1)
+        if index >= len(spec.parts) or left <= 0:
+            continue
+        length = min(end, bounds[index + 1]) - start
+        length = min(length, left)
+        if length >= 0.2:
+            excerpts.append((index, float(start - bounds[index]), float(start), float(length)))
+            left -= length
+    if not excerpts:
+        return None
+    args = _decoder_args(replace(spec, excerpts=tuple(excerpts)))
+    with FFmpegProcess(tools, args, stdout=PIPE) as proc:
+        data = proc.stdout.read()
+        proc.finish()
+    frame_bytes = 4 * spec.channels
+    samples = np.frombuffer(data[: len(data) // frame_bytes * frame_bytes], dtype="<f4")
+    gate = SpectralGate(spec.rate, spec.channels, plan.strength_db, ())
+    return gate.profile_of(samples.reshape(-1, spec.channels))
 
 
 def _meter_all(source: IO[bytes], meter: TruePeakMeter) -> None:
@@ -153,7 +210,7 @@ def _checker_args() -> list[str]:
     """Decode the MP3 from a pipe: loudness by ebur128, samples out for the true peak."""
     return [
         "-v",
-        "info",
+        "verbose",  # the frame log: the loudness every 100 ms, for the report
         "-f",
         "mp3",
         "-i",
@@ -175,7 +232,7 @@ def _checker_args() -> list[str]:
     ]
 
 
-def _stream(
+def _stream(  # noqa: PLR0915 (one pipeline: read, gate, level, limit, send)
     decoder: FFmpegProcess, encoder: FFmpegProcess, limiter: TruePeakLimiter, spec: RenderSpec
 ) -> int:
     """Read, process and send every block; a thread writes, so encoding overlaps processing."""
@@ -191,26 +248,47 @@ def _stream(
             outbox.put(samples.astype("<f4", copy=False).tobytes())
             written += len(samples)
 
+    gate = None
+    if spec.denoise is not None and spec.denoise.strength_db > 0:
+        plan = spec.denoise
+        gate = SpectralGate(
+            spec.rate, spec.channels, plan.strength_db, plan.room_tone, spec.noise_profile
+        )
+    gains = 10 ** (spec.gain_db / 20)
+    position = 0  # programme frames processed so far
+
+    def level(block: Samples) -> None:
+        """Gain curve, redactions and limiter on ``block``, which starts at ``position``."""
+        nonlocal position
+        if not len(block):
+            return
+        chunks = -(-len(block) // CHUNK)
+        offsets = np.arange(-1, chunks + 1, dtype=np.float64) * CHUNK + CHUNK / 2
+        centres = spec.raw_times(position + offsets)
+        gain = chunk_linear(np.interp(centres, spec.gain_times, gains))[: len(block)]
+        if _redacted(centres, spec.silenced):
+            times = spec.raw_times(position + np.arange(len(block), dtype=np.float64))
+            gain *= _redaction_envelope(times, spec.silenced)
+        send(limiter.push(block * gain[:, None]))
+        position += len(block)
+
     try:
         if spec.intro is not None:
             send(limiter.push(spec.intro))
-        gains = 10 ** (spec.gain_db / 20)
-        position = 0  # programme frames read so far
+        read = 0  # programme frames read from the decoder
         while True:
             data = decoder.stdout.read(BLOCK * frame_bytes)
             if not data:
                 break
             block = np.frombuffer(data[: len(data) // frame_bytes * frame_bytes], dtype="<f4")
             block = block.reshape(-1, spec.channels)
-            chunks = -(-len(block) // CHUNK)
-            offsets = np.arange(-1, chunks + 1, dtype=np.float64) * CHUNK + CHUNK / 2
-            centres = spec.raw_times(position + offsets)
-            gain = chunk_linear(np.interp(centres, spec.gain_times, gains))[: len(block)]
-            if _redacted(centres, spec.silenced):
-                times = spec.raw_times(position + np.arange(len(block), dtype=np.float64))
-                gain *= _redaction_envelope(times, spec.silenced)
-            send(limiter.push(block * gain[:, None]))
-            position += len(block)
+            if gate is not None:
+                times = spec.raw_times(read + np.arange(len(block), dtype=np.float64))
+                read += len(block)
+                block = gate.push(block, times)
+            level(block)
+        if gate is not None:
+            level(gate.flush())
         if spec.outro is not None:
             send(limiter.push(spec.outro))
         send(limiter.flush())
@@ -259,16 +337,17 @@ def _redaction_envelope(times: FloatArray, silenced: Sequence[tuple[float, float
 
 
 def _decoder_args(spec: RenderSpec) -> list[str]:
-    tail = f"{analysis_chain(spec.layout)},aresample={spec.rate},aformat=sample_fmts=flt[out]"
+    chain = analysis_chain(spec.layout)
+    if spec.denoise is not None:
+        chain += f",{spec.denoise.filters()}"
+    tail = f"{chain},aresample={spec.rate},aformat=sample_fmts=flt[out]"
     if spec.excerpts:
         args: list[str] = []
         steps = []
         for index, (part, offset, _raw, length) in enumerate(spec.excerpts):
             path = str(spec.parts[part].path)
             args += ["-ss", f"{offset:.6f}", "-t", f"{length:.6f}", "-i", path]
-            steps.append(
-                f"[{index}:a:0]{analysis_chain(spec.layout)},aresample={spec.rate}[e{index}]"
-            )
+            steps.append(f"[{index}:a:0]{chain},aresample={spec.rate}[e{index}]")
         labels = "".join(f"[e{i}]" for i in range(len(spec.excerpts)))
         graph = ";".join(
             [*steps, f"{labels}concat=n={len(spec.excerpts)}:v=0:a=1,aformat=sample_fmts=flt[out]"]

@@ -57,6 +57,8 @@ class LoudnessReport:
     master: dict[str, Any] = field(default_factory=dict)
     renders: int = 1
     notes: tuple[str, ...] = ()
+    speech: tuple[tuple[float, float], ...] = ()  # raw ranges heard as speech, in the kept range
+    room: dict[str, Any] = field(default_factory=dict)  # hum and noise, before and after
 
     @property
     def trim_start(self) -> float:
@@ -90,5 +92,10 @@ class LoudnessReport:
             "jingles": {"intro_s": round(self.intro, 3), "outro_s": round(self.outro, 3)},
             "master": self.master,
             "renders": self.renders,
+            "speech": {
+                "seconds": round(sum(b - a for a, b in self.speech), 1),
+                "segments": [[round(a, 1), round(b, 1)] for a, b in self.speech],
+            },
+            "room": self.room,
             "notes": list(self.notes),
         }

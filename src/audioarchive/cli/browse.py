@@ -188,6 +188,9 @@ def _print_tree(data: object, depth: int, key: str = "") -> None:
             if isinstance(item, dict):
                 click.echo(f"{pad}-")
                 _print_tree(item, depth + 1, key)
+            elif isinstance(item, list) and len(item) == 2:  # a range of seconds
+                start, end = (_scalar(value, "start") for value in item)
+                click.echo(f"{pad}- {start} - {end}")
             else:
                 click.echo(f"{pad}- {_scalar(item, key)}")
 

@@ -450,7 +450,7 @@ def _yaml_hint(reason: str, line: str, column: int) -> str:
         value = value.split(" #", 1)[0].strip()
         quoted = value.replace("\\", "\\\\").replace('"', '\\"')
         return f'a text that contains ": " must be put in quotes, as in {key.strip()}: "{quoted}"'
-    if "'\\t'" in reason:
+    if "'\\t'" in reason or "tab character" in reason:
         return "YAML indents with spaces, never tabs: replace the tabs by spaces"
     if any(words in reason for words in ("block end", "expected key", "'-' indicator")):
         return indentation

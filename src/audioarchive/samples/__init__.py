@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from audioarchive.common.formats import clock_time
-from audioarchive.ffmpeg import Tools, probe, run_ffmpeg, speak
+from audioarchive.ffmpeg import Tools, measure_loudness, probe, run_ffmpeg, speak
 
 HOST_TEXTS = (
     "Bonsoir à toutes et à tous, et bienvenue à cette rencontre du Mouton Numérique.",
@@ -48,6 +48,11 @@ class Turn:
     voice: str = "fr"
     gain_db: float = -3.0
     pause: float = 1.5  # seconds of room tone after the turn
+    #: when set, the turn is brought to this integrated loudness (LUFS, dual-mono) instead
+    loudness: float | None = None
+    #: an event ("applause", "door") at the start of the pause after the turn (harsh rooms);
+    #: the pause is lengthened to hold it
+    then: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,28 @@ class MeetingSpec:
     room_amplitude: float = 0.004
     parts: int = 1
     seed: int = 1
+    room: Room | None = None  # a harsh room instead of the quiet pink room tone
+
+
+@dataclass(frozen=True)
+class Room:
+    """A harsh room: broadband noise at a known loudness, mains hum, loud events.
+
+    ``noise`` is "pink" (hiss) or "ventilation" (a low, brown-ish rumble with a whistle);
+    the hum is a sine at ``hum_hz`` with its second and third harmonics 6 and 10 dB under
+    it; the events are the turns' ``then``. Levels are those of the
+    recording downmixed to mono, as the analysis and the public file measure them.
+    """
+
+    noise: str = "pink"
+    noise_lufs: float = -43.0
+    hum_hz: float = 50.0
+    hum_dbfs: float = -42.0  # peak level of the fundamental (dBFS)
+
+
+#: Length of each event (s) and the room tone kept after it before the next turn.
+EVENT_SECONDS = {"applause": 3.0, "door": 0.6}
+EVENT_AFTER = 1.0
 
 
 @dataclass(frozen=True)
@@ -78,6 +105,8 @@ class Meeting:
     cues: tuple[Cue, ...]
     duration: float
     speech: bool  # True when espeak-ng spoke, False for the noise fallback
+    clean: Path | None = None  # the voices alone, mono (harsh rooms): the reference for STOI
+    events: tuple[tuple[str, float], ...] = ()  # (kind, raw seconds) of applause, doors…
 
 
 @dataclass
@@ -127,11 +156,17 @@ def synthesize_meeting(tools: Tools, out: Path, spec: MeetingSpec) -> Meeting:
     with tempfile.TemporaryDirectory(prefix="audioarchive-samples-") as tmp:
         work = Path(tmp)
         rendered = _render_turns(tools, spec, work)
-        program, cues, duration = _program(tools, spec, rendered, work)
+        program, cues, duration, events = _program(tools, spec, rendered, work)
         whole = work / "whole.wav"
-        _mix_room(tools, spec, program, duration, whole)
+        clean = None
+        if spec.room is not None:
+            clean = out.with_name(f"{out.stem}.clean.wav")
+            run_ffmpeg(tools, ["-i", str(program), "-c:a", "pcm_f32le", str(clean)])
+            _mix_harsh(tools, spec, spec.room, program, duration, whole, work, events)
+        else:
+            _mix_room(tools, spec, program, duration, whole)
         parts = _write_parts(tools, spec, whole, out, duration)
-    return Meeting(tuple(parts), tuple(cues), duration, rendered.speech)
+    return Meeting(tuple(parts), tuple(cues), duration, rendered.speech, clean, events)
 
 
 def _render_turns(tools: Tools, spec: MeetingSpec, work: Path) -> _Rendered:
@@ -154,13 +189,16 @@ def _render_turns(tools: Tools, spec: MeetingSpec, work: Path) -> _Rendered:
                 ],
             )
         clip = work / f"clip{index}.wav"
+        gain = turn.gain_db
+        if turn.loudness is not None:
+            gain = turn.loudness - measure_loudness(tools, raw).integrated
         run_ffmpeg(
             tools,
             [
                 "-i",
                 str(raw),
                 "-af",
-                f"volume={turn.gain_db}dB,aresample={spec.rate},aformat=sample_fmts=s32:channel_layouts=mono",
+                f"volume={gain:.3f}dB,aresample={spec.rate},aformat=sample_fmts=s32:channel_layouts=mono",
                 "-c:a",
                 "pcm_s32le",
                 str(clip),
@@ -171,30 +209,40 @@ def _render_turns(tools: Tools, spec: MeetingSpec, work: Path) -> _Rendered:
     return rendered
 
 
+def _pause(turn: Turn) -> float:
+    if turn.then is None:
+        return turn.pause
+    return max(turn.pause, EVENT_SECONDS[turn.then] + EVENT_AFTER)
+
+
 def _program(
     tools: Tools, spec: MeetingSpec, rendered: _Rendered, work: Path
-) -> tuple[Path, list[Cue], float]:
+) -> tuple[Path, list[Cue], float, tuple[tuple[str, float], ...]]:
     """The speech track: turns with their pauses, looped to length, after the lead."""
-    one_pass = sum(d + t.pause for d, t in zip(rendered.durations, spec.turns, strict=True))
+    one_pass = sum(d + _pause(t) for d, t in zip(rendered.durations, spec.turns, strict=True))
     loops = 1
     if spec.minutes:
         loops = max(1, math.ceil((spec.minutes * 60 - spec.lead - spec.tail) / one_pass))
     cues: list[Cue] = []
+    events: list[tuple[str, float]] = []
     clock = spec.lead
     for _ in range(loops):
         for turn, seconds in zip(spec.turns, rendered.durations, strict=True):
             cues.append(Cue(round(clock, 3), round(clock + seconds, 3), turn.speaker, turn.text))
-            clock += seconds + turn.pause
+            if turn.then is not None:
+                events.append((turn.then, round(clock + seconds + 0.3, 3)))
+            clock += seconds + _pause(turn)
     duration = spec.minutes * 60 if spec.minutes else clock + spec.tail
     cues = [c for c in cues if c.end <= duration - spec.tail or not spec.minutes]
-    # the last whole turn ends the speech: room tone only after it
     speech_end = (cues[-1].end + 0.05) if cues else spec.lead
+    events = [e for e in events if e[1] < speech_end]
+    # the last whole turn ends the speech: room tone only after it
     exchange = work / "exchange.wav"
     inputs: list[str] = []
     chain: list[str] = []
     for index, (clip, turn) in enumerate(zip(rendered.clips, spec.turns, strict=True)):
         inputs += ["-i", str(clip)]
-        chain.append(f"[{index}]apad=pad_dur={turn.pause}[t{index}]")
+        chain.append(f"[{index}]apad=pad_dur={_pause(turn)}[t{index}]")
     labels = "".join(f"[t{i}]" for i in range(len(rendered.clips)))
     graph = ";".join([*chain, f"{labels}concat=n={len(rendered.clips)}:v=0:a=1[out]"])
     run_ffmpeg(
@@ -219,7 +267,7 @@ def _program(
             str(program),
         ],
     )
-    return program, cues, duration
+    return program, cues, duration, tuple(events)
 
 
 #: How the (mono) voice and room tone reach each channel of a 5.1 recording.
@@ -251,6 +299,91 @@ def _mix_room(tools: Tools, spec: MeetingSpec, program: Path, duration: float, d
                 f"[0]{voice}[v];[1]{room}[n];"
                 f"[v][n]amix=inputs=2:duration=first:normalize=0,atrim=0:{duration:.3f}[out]"
             ),
+            "-map",
+            "[out]",
+            "-ar",
+            str(spec.rate),
+            "-c:a",
+            f"pcm_s{spec.bits}le",
+            str(dest),
+        ],
+    )
+
+
+#: The noises of a harsh room, as ffmpeg sources (mono, before their level is set).
+_NOISES = {
+    "pink": "anoisesrc=color=pink:amplitude=0.05:seed={seed}:sample_rate={rate}:duration={d}",
+    "ventilation": (
+        "anoisesrc=color=brown:amplitude=0.2:seed={seed}:sample_rate={rate}:duration={d},"
+        "highpass=f=40,lowpass=f=900[low];"
+        "anoisesrc=color=white:amplitude=0.01:seed={seed2}:sample_rate={rate}:duration={d},"
+        "bandpass=f=2400:width_type=q:w=3[whistle];"
+        "[low][whistle]amix=inputs=2:normalize=0"
+    ),
+}
+_EVENTS = {
+    # 3 s of clapping: bursts of band-passed noise, about 12 claps a second
+    "applause": (
+        "anoisesrc=color=white:amplitude=0.5:seed=11:sample_rate={rate}:duration=3,"
+        "bandpass=f=1800:width_type=o:w=2.5,tremolo=f=11:d=0.95,"
+        "afade=t=in:d=0.3,afade=t=out:st=2.2:d=0.8,volume=-6dB"
+    ),
+    # a door slammed shut: a short, loud, low thump with a crack
+    "door": (
+        "anoisesrc=color=brown:amplitude=1:seed=12:sample_rate={rate}:duration=0.6,"
+        "lowpass=f=250,afade=t=out:curve=exp:d=0.6,volume=6dB"
+    ),
+}
+
+
+def _mix_harsh(
+    tools: Tools,
+    spec: MeetingSpec,
+    room: Room,
+    program: Path,
+    duration: float,
+    dest: Path,
+    work: Path,
+    events: Sequence[tuple[str, float]],
+) -> None:
+    """Voice, noise at ``room.noise_lufs``, hum and events, all in every channel."""
+    if room.noise not in _NOISES:
+        raise ValueError(f"room noise {room.noise!r}: expected one of {', '.join(_NOISES)}")
+    noise = work / "noise.wav"
+    source = _NOISES[room.noise].format(
+        seed=spec.seed, seed2=spec.seed + 1, rate=spec.rate, d=f"{duration:.3f}"
+    )
+    run_ffmpeg(tools, ["-filter_complex", f"{source}[out]", "-map", "[out]", str(noise)])
+    noise_gain = room.noise_lufs - measure_loudness(tools, noise).integrated
+    inputs = ["-i", str(program), "-i", str(noise)]
+    graph = [f"[1]volume={noise_gain:.3f}dB[noise]"]
+    labels = ["[0]", "[noise]"]
+    for k, drop in ((1, 0.0), (2, 6.0), (3, 10.0)):
+        graph.append(
+            f"sine=f={room.hum_hz * k:g}:sample_rate={spec.rate}:d={duration:.3f},"
+            f"volume={room.hum_dbfs - drop + 18.06:.2f}dB[h{k}]"  # the sine source is at 1/8
+        )
+        labels.append(f"[h{k}]")
+    for index, (kind, at) in enumerate(events):
+        graph.append(
+            f"{_EVENTS[kind].format(rate=spec.rate)},adelay={round(at * 1000)}:all=1[e{index}]"
+        )
+        labels.append(f"[e{index}]")
+    # each channel carries the mix at a level that ffmpeg's downmix to mono (the published
+    # layout) brings back to the levels asked for: identical channels add up by 3 dB per pair
+    layout = {1: "mono", 2: "stereo"}[spec.channels]
+    share = 1.0 if spec.channels == 1 else math.sqrt(0.5)
+    graph.append(
+        f"{''.join(labels)}amix=inputs={len(labels)}:duration=first:normalize=0,"
+        f"atrim=0:{duration:.3f},aformat=channel_layouts=mono,"
+        f"pan={layout}|{'|'.join(f'c{i}={share:.6f}*c0' for i in range(spec.channels))}[out]"
+    )
+    run_ffmpeg(
+        tools,
+        [
+            *inputs,
+            "-filter_complex",
+            ";".join(graph),
             "-map",
             "[out]",
             "-ar",

@@ -205,7 +205,7 @@ def test_pages_search_index_holds_the_public_transcript(english: English) -> Non
     assert GUEST not in text
     page = (feed / "search" / "index.html").read_text(encoding="utf-8")
     assert f'src="../{index.relative_to(feed).as_posix()}"' in page
-    assert f'href="../episodes/{SID}/#transcript"' in page  # readable without JavaScript
+    assert f'href="../episodes/{SID}/index.html#transcript"' in page  # readable without JavaScript
 
 
 def test_search_finds_a_spoken_word_with_its_time(english: English) -> None:

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.browser
 def test_search_finds_a_spoken_word_and_seeks_the_player(watched: Watched) -> None:
     watched.goto("/")
     page = watched.page
-    page.click("nav a[href='search/']")
-    page.wait_for_url("**/search/")
+    page.click("nav a[href='search/index.html']")
+    page.wait_for_url("**/search/index.html")
     page.wait_for_selector("#said-nojs", state="hidden", timeout=5000)
     page.fill("#said-q", "BONJOUR toutes")  # case folded, every word
     hits = page.locator("#said-results li")
@@ -33,9 +33,9 @@ def test_search_finds_a_spoken_word_and_seeks_the_player(watched: Watched) -> No
     page.fill("#said-q", "bonjour")
     link = page.locator("#said-results a").first
     href = link.get_attribute("href") or ""
-    assert href == f"../episodes/{RICH}/#t=0.5"
+    assert href == f"../episodes/{RICH}/index.html#t=0.5"
     link.click()
-    page.wait_for_url(f"**/episodes/{RICH}/#t=0.5")
+    page.wait_for_url(f"**/episodes/{RICH}/index.html#t=0.5")
     page.wait_for_function("document.getElementById('player').currentTime > 0.4")
     assert abs(page.evaluate("document.getElementById('player').currentTime") - 0.5) < 0.1
     watched.check_clean()
@@ -56,7 +56,7 @@ def test_transcripts_readable_without_javascript(
         assert REDACTED_TEXT not in transcript
         page.goto(site.url("/search/"))
         assert page.is_visible("#said-nojs")
-        page.click(f"a[href='../episodes/{RICH}/#transcript']")
+        page.click(f"a[href='../episodes/{RICH}/index.html#transcript']")
         assert "Bonjour à toutes et à tous." in page.inner_text("#transcript")
     finally:
         browser.close()

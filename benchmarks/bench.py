@@ -239,24 +239,7 @@ def _normalize(meeting: Path, work: Path) -> Row:
     mp3 = work / "c.mp3"
     _run(
         row,
-        [
-            str(BIN / "ffmpeg-normalize"),
-            str(meeting),
-            "-t",
-            "-16",
-            "-tp",
-            "-1",
-            "-f",
-            "-c:a",
-            "libmp3lame",
-            "-b:a",
-            "96k",
-            "-ar",
-            "44100",
-            "-e=-ac 1",
-            "-o",
-            str(mp3),
-        ],
+        harsh.normalize_command(meeting, mp3),
         work,
     )
     if mp3.is_file():

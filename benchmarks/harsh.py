@@ -31,9 +31,9 @@ import numpy as np
 from audioarchive.audio import AudioJob, process_audio
 from audioarchive.config import AudioSettings, ToolSettings
 from audioarchive.ffmpeg import Tools, find_tools, probe
-from audioarchive.samples.harsh import RoomFigures, harsh_spec, measure_room
-from audioarchive.samples import Meeting, synthesize_meeting
 from audioarchive.metadata.session import Trim
+from audioarchive.samples import Meeting, synthesize_meeting
+from audioarchive.samples.harsh import RoomFigures, harsh_spec, measure_room
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -110,26 +110,31 @@ def _ffmpeg(source: Path, dest: Path, chain: str) -> Path:
     return dest
 
 
+def normalize_command(source: Path, dest: Path) -> list[str]:
+    """The ffmpeg-normalize contender: -16 LUFS, -1 dBTP, mono MP3 at 96 kb/s (both tables)."""
+    return [
+        str(BIN / "ffmpeg-normalize"),
+        str(source),
+        "-t",
+        "-16",
+        "-tp",
+        "-1",
+        "-f",
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        "96k",
+        "-ar",
+        "44100",
+        "-e=-ac 1",
+        "-o",
+        str(dest),
+    ]
+
+
 def _normalize(source: Path, dest: Path) -> Path:
     subprocess.run(
-        [
-            str(BIN / "ffmpeg-normalize"),
-            str(source),
-            "-t",
-            "-16",
-            "-tp",
-            "-1",
-            "-f",
-            "-c:a",
-            "libmp3lame",
-            "-b:a",
-            "96k",
-            "-ar",
-            "44100",
-            "-e=-ac 1",
-            "-o",
-            str(dest),
-        ],
+        normalize_command(source, dest),
         check=True,
         capture_output=True,
     )

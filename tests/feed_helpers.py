@@ -22,6 +22,7 @@ from audioarchive.metadata.session import (
 )
 from audioarchive.metadata.timeline import Timeline
 from audioarchive.render.feed import render_feed
+from audioarchive.render.publication import public_view
 from tests.helpers import PACKAGE_ARTWORK
 
 BASE = "https://podcast.example.org/mouton"
@@ -177,7 +178,7 @@ def replace_session(publication: Publication, session_id: str, **changes: Any) -
 
 def write_public_tree(root: Path, publication: Publication) -> dict[str, bytes]:
     """What the build would put in feed/: generated files, media of the recorded sizes, artwork."""
-    files = render_feed(publication)
+    files = render_feed(public_view(publication))
     for relpath, data in files.items():
         (root / relpath).parent.mkdir(parents=True, exist_ok=True)
         (root / relpath).write_bytes(data)

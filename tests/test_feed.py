@@ -34,6 +34,7 @@ from audioarchive.render.feed import (
     render_feed,
 )
 from audioarchive.render.feed_podcast2 import GUID_NAMESPACE, podcast_guid
+from audioarchive.render.publication import public_view
 from tests.feed_helpers import (
     ARTWORK,
     BASE,
@@ -73,7 +74,7 @@ def publication(tmp_path: Path) -> Publication:
 
 @pytest.fixture
 def files(publication: Publication) -> dict[str, bytes]:
-    return render_feed(publication)
+    return render_feed(public_view(publication))
 
 
 @pytest.fixture
@@ -162,7 +163,7 @@ def test_a_moved_feed_keeps_its_guid_and_names_the_new_url(tmp_path: Path) -> No
         new_feed_url="https://new.example.org/feed.xml",
         podcast_guid="917393e3-1b1e-5cef-ace4-edaa54e1f810",
     )
-    channel = one(etree.fromstring(build_feed(publication)), "/rss/channel")
+    channel = one(etree.fromstring(build_feed(public_view(publication))), "/rss/channel")
     assert one(channel, "itunes:new-feed-url/text()") == "https://new.example.org/feed.xml"
     assert one(channel, "podcast:guid/text()") == "917393e3-1b1e-5cef-ace4-edaa54e1f810"
 
@@ -171,7 +172,10 @@ def test_show_settings_reach_the_channel(tmp_path: Path) -> None:
     show = make_show(
         explicit=True, locked=False, owner=Owner("Asso"), type="serial", license=None, hosts=()
     )
-    channel = one(etree.fromstring(build_feed(make_publication(tmp_path, show=show))), "//channel")
+    channel = one(
+        etree.fromstring(build_feed(public_view(make_publication(tmp_path, show=show)))),
+        "//channel",
+    )
     assert one(channel, "itunes:explicit/text()") == "true"
     assert one(channel, "podcast:locked/text()") == "no"
     assert xp(channel, "podcast:locked/@owner") == []
@@ -183,10 +187,10 @@ def test_show_settings_reach_the_channel(tmp_path: Path) -> None:
 
 def test_a_feed_without_episodes_is_stable(tmp_path: Path) -> None:
     publication = dataclasses.replace(make_publication(tmp_path), episodes=())
-    data = build_feed(publication)
+    data = build_feed(public_view(publication))
     assert xp(etree.fromstring(data), "//item") == []
     assert b"lastBuildDate" not in data  # feedgen would write the clock's time
-    assert build_feed(publication) == data
+    assert build_feed(public_view(publication)) == data
 
 
 # --- items ----------------------------------------------------------------------------------
@@ -467,15 +471,15 @@ def test_podcastparser_reads_our_podcast_tags_under_its_namespace_uri(
 
 
 def test_the_same_publication_gives_the_same_bytes(tmp_path: Path) -> None:
-    first = render_feed(make_publication(tmp_path / "one"))
-    second = render_feed(make_publication(tmp_path / "two"))
+    first = render_feed(public_view(make_publication(tmp_path / "one")))
+    second = render_feed(public_view(make_publication(tmp_path / "two")))
     assert first == second
 
 
 def test_changing_a_title_changes_only_that_item(publication: Publication) -> None:
-    before = build_feed(publication).decode().splitlines()
+    before = build_feed(public_view(publication)).decode().splitlines()
     after = build_feed(
-        replace_session(publication, "2022-11-24-b", title="Un autre titre")
+        public_view(replace_session(publication, "2022-11-24-b", title="Un autre titre"))
     ).decode()
     assert "Un autre titre" in after
     changed = difflib.SequenceMatcher(None, before, after.splitlines()).get_opcodes()
@@ -559,7 +563,7 @@ def test_long_descriptions_fit_in_4000_bytes(
         ),
     )
     with caplog.at_level(logging.WARNING, logger="audioarchive.render.feed"):
-        item = one(etree.fromstring(build_feed(long)), f"//item[guid='{RICH}']")
+        item = one(etree.fromstring(build_feed(public_view(long))), f"//item[guid='{RICH}']")
     text = one(item, "description/text()")
     rich = one(item, "content:encoded/text()")
     assert 3900 < len(text.encode()) <= DESCRIPTION_LIMIT
@@ -571,7 +575,10 @@ def test_long_descriptions_fit_in_4000_bytes(
 
 def test_a_long_show_description_is_shortened(tmp_path: Path) -> None:
     show = make_show(description="Des rencontres publiques, enregistrées. " * 200)
-    channel = one(etree.fromstring(build_feed(make_publication(tmp_path, show=show))), "//channel")
+    channel = one(
+        etree.fromstring(build_feed(public_view(make_publication(tmp_path, show=show)))),
+        "//channel",
+    )
     assert len(one(channel, "description/text()").encode()) <= DESCRIPTION_LIMIT
 
 

@@ -12,6 +12,7 @@ from lxml import etree  # type: ignore[import-untyped]
 from audioarchive.common.formats import clock_time as normal_play_time
 from audioarchive.render.feed import render_feed
 from audioarchive.render.feed_psc import PSC_NS
+from audioarchive.render.publication import public_view
 from tests.feed_helpers import BASE, make_publication
 
 RICH = "2022-10-25-a"
@@ -23,7 +24,7 @@ def _parse(data: bytes) -> dict[str, Any]:
 
 
 def test_podcastparser_reads_the_items_chapters(tmp_path: Path) -> None:
-    files = render_feed(make_publication(tmp_path / "recordings"))
+    files = render_feed(public_view(make_publication(tmp_path / "recordings")))
     episodes = {e["guid"]: e for e in _parse(files["feed.xml"])["episodes"]}
     assert episodes[RICH]["chapters"] == [
         {"start": 0, "title": "Introduction"},

@@ -22,6 +22,7 @@ from audioarchive.metadata.feedmeta import RemoteFeed, Rhythm, TxtRecord, rrule_
 from audioarchive.metadata.session import load_workspace
 from audioarchive.render.feed import render_feed
 from audioarchive.render.feed_podcast2 import podcast_guid
+from audioarchive.render.publication import public_view
 from tests.feed_helpers import (
     ARTWORK,
     BASE,
@@ -62,7 +63,7 @@ def _feed(tmp_path: Path, **changes: Any) -> bytes:
     publication = dataclasses.replace(
         publication, image_sizes={ARTWORK: (1400, 1400), EPISODE_ARTWORK: (3000, 3000)}
     )
-    return render_feed(publication)["feed.xml"]
+    return render_feed(public_view(publication))["feed.xml"]
 
 
 def _xp(data: bytes, path: str) -> list[Any]:

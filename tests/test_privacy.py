@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import unicodedata
 from pathlib import Path
 
 import mutagen
+import pytest
 
+import audioarchive.render
+from audioarchive.metadata.privacy import ANONYMOUS
+from audioarchive.metadata.session import SpeakerTurn
+from audioarchive.render.publication import public_view
+from tests.feed_helpers import HIDDEN, make_publication, replace_session
 from tests.helpers import Ws, assert_never_named, name_encodings
 
 NAME = "Habib"
@@ -108,3 +115,48 @@ def test_a_hidden_name_in_a_venue_an_affiliation_and_an_upcoming_session_never_l
     index = (built.root / "feed" / "index.html").read_text(encoding="utf-8")
     assert "revient" in index  # the upcoming session is there, its names withheld
     assert "Clara Deville" in index
+
+
+# --- the public view is made once ---------------------------------------------------------------
+
+RENDERERS = ("feed", "feed_podcast2", "feed_psc", "site", "catalogue")
+#: What applying the rule looks like in code: the privacy module, its functions, the flag.
+FILTERING = {"withhold", "withheld_names", "withhold_label", "public_session", "named_session"}
+FILTERING |= {"public_speakers", "publish_name", "public_transcript", "machine_transcripts"}
+
+
+@pytest.mark.parametrize("module", RENDERERS)
+def test_renderers_neither_import_nor_apply_the_withheld_name_rule(module: str) -> None:
+    path = Path(audioarchive.render.__file__).parent / f"{module}.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    imported = {
+        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert "audioarchive.metadata.privacy" not in imported
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    used |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    used |= {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+    # "publish_name" is allowed as a key of the private catalogue entry, never as a test
+    assert not (used & FILTERING) - ({"publish_name"} if module == "catalogue" else set())
+
+
+def test_the_public_view_holds_no_withheld_name(tmp_path: Path) -> None:
+    """Speakers, free text, labels of turns and microphones, transcripts: the view that the
+    renderers get names nobody who may not be named; the raw publication still does."""
+    publication = make_publication(tmp_path)
+    rich = publication.episodes[0]
+    turns = (SpeakerTurn(0.0, "Clara Deville"), SpeakerTurn(200.0, HIDDEN))
+    publication = replace_session(
+        publication, rich.id, turns=turns, microphones=(HIDDEN, "Clara Deville")
+    )
+    assert HIDDEN in repr(publication)
+    view = public_view(publication)
+    assert HIDDEN not in repr(view)
+    episode = view.episodes[0]
+    assert [s.name for s in episode.session.speakers] == ["Clara Deville", "Gabriel Amieux"]
+    assert [t.speaker for t in episode.session.turns] == ["Clara Deville", ANONYMOUS]
+    assert episode.session.microphones == (ANONYMOUS, "Clara Deville")
+    assert episode.transcript is not None
+    assert episode.transcript.cues
+    assert ANONYMOUS in episode.session.description
+    assert not hasattr(view, "machine_transcripts")  # the raw recognised words stay behind

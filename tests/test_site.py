@@ -17,10 +17,11 @@ from audioarchive.common.formats import iso_duration
 from audioarchive.common.text import sha256_bytes
 from audioarchive.errors import SiteError
 from audioarchive.metadata.episode import Publication
+from audioarchive.metadata.privacy import ANONYMOUS
 from audioarchive.metadata.session import Venue, load_workspace
-from audioarchive.metadata.transcript import ANONYMOUS
 from audioarchive.pipeline import collect_publication
 from audioarchive.render import site as site_module
+from audioarchive.render.publication import public_view
 from audioarchive.render.site import (
     CSP,
     LANGUAGES,
@@ -128,8 +129,8 @@ def test_build_writes_index_episode_pages_and_hashed_assets(dressed: Ws) -> None
 
 def test_pages_are_deterministic(dressed_copy: Ws) -> None:
     dressed = dressed_copy
-    first = render_site(publication_of(dressed))
-    second = render_site(publication_of(dressed))
+    first = render_site(public_view(publication_of(dressed)))
+    second = render_site(public_view(publication_of(dressed)))
     assert first == second
     for relpath, data in first.items():
         assert (dressed.root / "feed" / relpath).read_bytes() == data, relpath
@@ -340,7 +341,7 @@ def test_index_lists_episodes_newest_first_with_facts_and_upcoming_apart(dressed
 
 def test_empty_workspace_index(tmp_path: Path) -> None:
     ws = new_workspace(tmp_path / "ws")
-    files = render_site(publication_of(ws))
+    files = render_site(public_view(publication_of(ws)))
     assert sorted(k for k in files if k.endswith(".html")) == ["index.html"]
     text = files["index.html"].decode()
     root = parse(text)
@@ -407,7 +408,7 @@ def test_unreadable_transcript_is_a_site_error(dressed_copy: Ws) -> None:
     publication = publication_of(dressed)
     (dressed.root / "recordings" / RICH / "transcript.vtt").write_text("not vtt", encoding="utf-8")
     with pytest.raises(SiteError, match=r"transcript\.vtt"):
-        render_site(publication)
+        render_site(public_view(publication))
 
 
 def test_english_show_gets_english_pages_and_unknown_languages_fall_back(
@@ -419,7 +420,7 @@ def test_english_show_gets_english_pages_and_unknown_languages_fall_back(
         podcast.write_text(
             yaml.safe_dump({**SHOW, "language": language}, allow_unicode=True), encoding="utf-8"
         )
-        files = render_site(publication_of(dressed))
+        files = render_site(public_view(publication_of(dressed)))
         index = files["index.html"].decode()
         assert f'<html lang="{language}">' in index
         assert expected in index

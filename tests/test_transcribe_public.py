@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 
 from audioarchive.metadata.episode import Episode, EpisodeRecord
 from audioarchive.metadata.machine_transcript import MachineTranscript, Segment, Word
+from audioarchive.metadata.privacy import ANONYMOUS
 from audioarchive.metadata.session import Person, Redaction, Session, SpeakerTurn
 from audioarchive.metadata.timeline import Timeline
-from audioarchive.metadata.transcript import ANONYMOUS, Cue, parse_vtt
+from audioarchive.metadata.transcript import Cue, parse_vtt
 from audioarchive.transcribe.public import LINE_LIMIT, machine_cues, render_json, render_vtt
 
 

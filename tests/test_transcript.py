@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from audioarchive.metadata.privacy import withheld_names, withhold
 from audioarchive.metadata.session import Person, Redaction, Session
 from audioarchive.metadata.timeline import Timeline
 from audioarchive.metadata.transcript import (
@@ -17,8 +18,6 @@ from audioarchive.metadata.transcript import (
     public_cues,
     render_srt,
     render_vtt,
-    withheld_names,
-    withhold,
 )
 
 VTT = """WEBVTT

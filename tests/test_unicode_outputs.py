@@ -15,6 +15,7 @@ from lxml import etree  # type: ignore[import-untyped]
 from audioarchive.common.validation import FieldReader
 from audioarchive.errors import Problem
 from audioarchive.render.feed import render_feed
+from audioarchive.render.publication import public_view
 from audioarchive.render.site import render_site
 from tests.feed_helpers import make_publication, replace_session
 from tests.helpers import examples
@@ -58,8 +59,8 @@ def test_any_accepted_text_round_trips_through_feed_and_pages(title: str, topic:
     with tempfile.TemporaryDirectory() as tmp:
         publication = make_publication(Path(tmp))
         publication = replace_session(publication, RICH, title=title_value, topics=(topic_value,))
-        files = render_feed(publication)
-        pages = render_site(dataclasses.replace(publication, upcoming=()))
+        files = render_feed(public_view(publication))
+        pages = render_site(public_view(dataclasses.replace(publication, upcoming=())))
     root = etree.fromstring(files["feed.xml"])  # well-formed, or this raises
     titles = [t.text for t in root.iter("title") if t.getparent().tag == "item"]
     assert title_value in titles

@@ -1,25 +1,66 @@
-"""The public view of the metadata: what may leave ``archive/``.
+"""The withheld-name rule, in one place: what may leave ``archive/``.
 
-A speaker marked ``publish_name: false`` is left out of every list of speakers
-by the stages themselves (``Session.public_speakers``). Organisers also write
-names in free text (a description, a chapter title, a topic): :func:`public_session`
-withholds them there, once, for every public output (feed, pages, catalogue,
-embedded tags), so that no stage can forget to. The private records in
-``archive/`` keep the text as written.
+A speaker marked ``publish_name: false`` is never named in a public output. Organisers
+also write names in free text (a description, a chapter title, a topic, a transcript):
+:func:`withheld_names` lists what must not appear and :func:`withhold` replaces it.
+:func:`public_session` applies them to a session's free text (for the tags and the
+public view), :func:`named_session` also leaves out the speakers who may not be named.
+The public view of a whole publication, with its transcripts, is made once by
+:func:`audioarchive.render.publication.public_view`; the renderers never filter again.
+The private records in ``archive/`` keep the text as written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from audioarchive.metadata.episode import Episode, Publication
-from audioarchive.metadata.session import Chapter, Resource, Session, Show, Venue
-from audioarchive.metadata.transcript import withheld_names, withhold
+from audioarchive.metadata.session import Chapter, Resource, Session, Show, SpeakerTurn, Venue
+
+#: What a withheld name becomes.
+ANONYMOUS = "[…]"
+_WORD = re.compile(r"\w+(?:[-'\u2019]\w+)*")  # words, with hyphens and apostrophes
 
 
 def host_names(show: Show) -> tuple[str, ...]:
     return tuple(h.name for h in show.hosts)
+
+
+def withheld_names(session: Session, public: Iterable[str] = ()) -> tuple[str, ...]:
+    """What must not appear in public text: the name of every speaker marked
+    ``publish_name: false``, and each word of it (3 letters or more) that is not
+    also part of a publishable name (the first name alone must not leak either).
+    Longest first, for :func:`withhold`."""
+    hidden = [unicodedata.normalize("NFC", s.name) for s in session.speakers if not s.publish_name]
+    if not hidden:
+        return ()
+    shown = [s.name for s in session.public_speakers] + list(public)
+    known = {word.casefold() for name in shown for word in _WORD.findall(name)}
+    names = set(hidden)
+    for name in hidden:
+        names.update(w for w in _WORD.findall(name) if len(w) >= 3 and w.casefold() not in known)
+    return tuple(sorted(names, key=lambda name: (-len(name), name)))
+
+
+def withhold(text: str, names: Sequence[str]) -> str:
+    """``text`` with every whole-word occurrence of ``names`` replaced by ``[…]``.
+
+    A name typed decomposed ("i" + U+0308 for "ï", as macOS files often hold it) is found
+    too: the text is compared, and returned, in Unicode's composed form (NFC), which reads
+    the same."""
+    if not names or not text:
+        return text
+    text = unicodedata.normalize("NFC", text)
+    names = [unicodedata.normalize("NFC", name) for name in names]
+    alternatives = "|".join(re.escape(name) for name in names)
+    return re.sub(rf"(?<!\w)(?:{alternatives})(?!\w)", ANONYMOUS, text, flags=re.IGNORECASE)
+
+
+def withhold_label(label: str, names: Sequence[str]) -> str:
+    """A speaker label as the public may read it: ``[…]`` whole when it names anyone withheld."""
+    return ANONYMOUS if withhold(label, names) != label else label
 
 
 def public_session(session: Session, public_names: Iterable[str] = ()) -> Session:
@@ -56,13 +97,17 @@ def public_session(session: Session, public_names: Iterable[str] = ()) -> Sessio
     )
 
 
-def public_publication(publication: Publication) -> Publication:
-    """The same publication with every session seen through :func:`public_session`."""
-    hosts = host_names(publication.show)
+def named_session(session: Session, public_names: Iterable[str] = ()) -> Session:
+    """:func:`public_session`, and the speakers who may not be named left out (every
+    label naming one of them, in ``turns`` and ``microphones``, becomes ``[…]``): what
+    the feed, the pages and the catalogue receive."""
+    names = withheld_names(session, public_names)
+    cleaned = public_session(session, public_names)
+    if not names:
+        return cleaned
     return replace(
-        publication,
-        episodes=tuple(
-            Episode(public_session(e.session, hosts), e.record) for e in publication.episodes
-        ),
-        upcoming=tuple(public_session(s, hosts) for s in publication.upcoming),
+        cleaned,
+        speakers=cleaned.public_speakers,
+        turns=tuple(SpeakerTurn(t.start, withhold_label(t.speaker, names)) for t in session.turns),
+        microphones=tuple(withhold_label(m, names) for m in session.microphones),
     )

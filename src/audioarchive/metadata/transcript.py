@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from audioarchive.common.formats import clock_time
 from audioarchive.errors import Problem
+from audioarchive.metadata.privacy import withheld_names, withhold, withhold_label
 from audioarchive.metadata.session import Session
 from audioarchive.metadata.timeline import Timeline
 
@@ -26,8 +26,6 @@ _TIMING = re.compile(
 _VOICE = re.compile(r"^<v(?:\.[^ >]*)?\s+([^>]+)>(.*)$", re.S)
 _TAGS = re.compile(r"</?[^>]+>")
 _SPEAKER_PREFIX = re.compile(r"^([^:\n]{1,60}):\s+(.*)$", re.S)
-ANONYMOUS = "[…]"
-_WORD = re.compile(r"\w+(?:[-'\u2019]\w+)*")  # words, with hyphens and apostrophes
 
 
 @dataclass(frozen=True)
@@ -148,41 +146,9 @@ def public_cues(
         span = timeline.span_to_public(cue.start, cue.end)
         if span is None:
             continue
-        speaker = cue.speaker
-        if speaker is not None and withhold(speaker, hidden) != speaker:
-            speaker = ANONYMOUS
+        speaker = None if cue.speaker is None else withhold_label(cue.speaker, hidden)
         out.append(Cue(round(span[0], 3), round(span[1], 3), withhold(cue.text, hidden), speaker))
     return out
-
-
-def withheld_names(session: Session, public: Iterable[str] = ()) -> tuple[str, ...]:
-    """What must not appear in public text: the name of every speaker marked
-    ``publish_name: false``, and each word of it (3 letters or more) that is not
-    also part of a publishable name (the first name alone must not leak either).
-    Longest first, for :func:`withhold`."""
-    hidden = [unicodedata.normalize("NFC", s.name) for s in session.speakers if not s.publish_name]
-    if not hidden:
-        return ()
-    shown = [s.name for s in session.public_speakers] + list(public)
-    known = {word.casefold() for name in shown for word in _WORD.findall(name)}
-    names = set(hidden)
-    for name in hidden:
-        names.update(w for w in _WORD.findall(name) if len(w) >= 3 and w.casefold() not in known)
-    return tuple(sorted(names, key=lambda name: (-len(name), name)))
-
-
-def withhold(text: str, names: Sequence[str]) -> str:
-    """``text`` with every whole-word occurrence of ``names`` replaced by ``[…]``.
-
-    A name typed decomposed ("i" + U+0308 for "ï", as macOS files often hold it) is found
-    too: the text is compared, and returned, in Unicode's composed form (NFC), which reads
-    the same."""
-    if not names or not text:
-        return text
-    text = unicodedata.normalize("NFC", text)
-    names = [unicodedata.normalize("NFC", name) for name in names]
-    alternatives = "|".join(re.escape(name) for name in names)
-    return re.sub(rf"(?<!\w)(?:{alternatives})(?!\w)", ANONYMOUS, text, flags=re.IGNORECASE)
 
 
 def _no_arrow(text: str) -> str:

@@ -43,12 +43,13 @@ from audioarchive.metadata.episode import (
     remove_record,
     save_record,
 )
-from audioarchive.metadata.privacy import host_names, public_publication, public_session
+from audioarchive.metadata.privacy import host_names, public_session
 from audioarchive.metadata.recordings import probe_recordings
 from audioarchive.metadata.session import Session, Workspace
 from audioarchive.metadata.timeline import Timeline
 from audioarchive.render.catalogue import render_catalog
 from audioarchive.render.feed import render_feed
+from audioarchive.render.publication import PublicView, public_view
 from audioarchive.render.site import render_site
 from audioarchive.storage import Forecast, UploadReport
 from audioarchive.storage import connect as connect_storage
@@ -149,7 +150,7 @@ def build(
         publication = collect_publication(workspace, ctx)
         update_index(paths.state, {i: t.key for i, t in publication.machine_transcripts.items()})
         feed_path = paths.feed / "feed.xml"
-        files = render_public_files(public_publication(publication))
+        files = render_public_files(public_view(publication))  # withheld names out, once
         for relpath, data in sorted(files.items()):
             if write_atomic(paths.feed / relpath, data):
                 ctx.note(paths.feed / relpath)
@@ -180,7 +181,7 @@ def _record_creations(workspace: Workspace, results: Sequence[EpisodeResult]) ->
         record_creation(paths, files, f"build: {result.message}")
 
 
-def render_public_files(publication: Publication) -> dict[str, bytes]:
+def render_public_files(publication: PublicView) -> dict[str, bytes]:
     """Every generated file of ``feed/`` but the media: pages, feed, catalogue, chapters…"""
     files: dict[str, bytes] = {}
     files.update(render_site(publication))

@@ -1,7 +1,7 @@
 """The catalogue files (browsing and searching are in :mod:`audioarchive.inspect.browse`).
 
-- :func:`render_catalog`: ``feed/catalog.json`` and ``feed/catalog.csv``, public fields only
-  (speakers who may not be named are left out);
+- :func:`render_catalog`: ``feed/catalog.json`` and ``feed/catalog.csv`` from the public
+  view (:mod:`audioarchive.render.publication`: speakers who may not be named are out of it);
 - :func:`full_entry`: everything known about one session, for ``show``, the sidecars and
   ``archive/catalog.json`` (private: it names every speaker, flagged).
 
@@ -18,16 +18,10 @@ from typing import Any
 
 from audioarchive.common.text import markdown_to_text
 from audioarchive.config import SiteSettings
-from audioarchive.metadata.episode import (
-    INDEX_PAGE,
-    Episode,
-    EpisodeRecord,
-    Publication,
-    page_path,
-    public_chapters,
-)
+from audioarchive.metadata.episode import INDEX_PAGE, EpisodeRecord, page_path, public_chapters
 from audioarchive.metadata.licenses import license_url
 from audioarchive.metadata.session import Person, Session, Show, Venue
+from audioarchive.render.publication import PublicEpisode, PublicView
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +178,7 @@ def _speaker(person: Person, *, private: bool) -> dict[str, Any]:
 # --- the public catalogue -------------------------------------------------------------------
 
 
-def render_catalog(publication: Publication) -> dict[str, bytes]:
+def render_catalog(publication: PublicView) -> dict[str, bytes]:
     """``catalog.json`` and ``catalog.csv`` for ``feed/``: public fields only."""
     data = public_catalog(publication)
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
@@ -194,7 +188,7 @@ def render_catalog(publication: Publication) -> dict[str, bytes]:
     }
 
 
-def public_catalog(publication: Publication) -> dict[str, Any]:
+def public_catalog(publication: PublicView) -> dict[str, Any]:
     show = publication.show
     return {
         "catalog_version": CATALOG_VERSION,
@@ -216,7 +210,7 @@ def public_catalog(publication: Publication) -> dict[str, Any]:
     }
 
 
-def public_entry(episode: Episode, publication: Publication) -> dict[str, Any]:
+def public_entry(episode: PublicEpisode, publication: PublicView) -> dict[str, Any]:
     """One episode as anyone may read it: no unpublishable name, no private file."""
     session, record = episode.session, episode.record
     license_ = session.license or publication.show.license
@@ -229,7 +223,7 @@ def public_entry(episode: Episode, publication: Publication) -> dict[str, Any]:
         "episode": session.episode,
         "episode_type": session.episode_type,
         "description": markdown_to_text(session.description),
-        "speakers": [_speaker(s, private=False) for s in session.public_speakers],
+        "speakers": [_speaker(s, private=False) for s in session.speakers],
         "topics": list(session.topics),
         "venue": _venue(session.venue),
         "duration": round(episode.duration, 3),
@@ -264,13 +258,13 @@ def _public_upcoming(session: Session) -> dict[str, Any]:
         "season": session.season,
         "episode": session.episode,
         "description": markdown_to_text(session.description),
-        "speakers": [_speaker(s, private=False) for s in session.public_speakers],
+        "speakers": [_speaker(s, private=False) for s in session.speakers],
         "topics": list(session.topics),
         "venue": _venue(session.venue),
     }
 
 
-def _catalog_csv(publication: Publication) -> str:
+def _catalog_csv(publication: PublicView) -> str:
     """One row per episode, RFC 4180 (UTF-8, CRLF); lists joined with "; "."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -285,7 +279,7 @@ def _catalog_csv(publication: Publication) -> str:
                 session.season or "",
                 session.episode or "",
                 session.title,
-                "; ".join(s.name for s in session.public_speakers),
+                "; ".join(s.name for s in session.speakers),
                 "; ".join(session.topics),
                 ", ".join(x for x in (venue.name, venue.address) if x) if venue else "",
                 f"{episode.duration:.3f}",

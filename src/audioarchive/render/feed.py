@@ -12,8 +12,9 @@
 
 The output is deterministic: with nothing changed, the bytes are the same.
 ``lastBuildDate`` is the newest episode's date, so it moves only when an episode
-is added (never with the clock). A speaker marked ``publish_name: false`` is in
-no ``podcast:person``, no description, no chapter title and no transcript label.
+is added (never with the clock). It is made from the public view
+(:mod:`audioarchive.render.publication`): a speaker marked ``publish_name: false`` is
+already out of it, so in no ``podcast:person``, description, chapter or transcript.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import html
 import json
 import logging
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -33,11 +33,10 @@ from audioarchive._version import __version__
 from audioarchive.common.formats import coordinate, map_link
 from audioarchive.common.text import markdown_to_html, markdown_to_text
 from audioarchive.errors import FeedError
-from audioarchive.metadata.episode import INDEX_PAGE, Episode, OutputFile, Publication
+from audioarchive.metadata.episode import INDEX_PAGE, OutputFile
 from audioarchive.metadata.feedmeta import RemoteFeed
 from audioarchive.metadata.licenses import license_url
 from audioarchive.metadata.session import Person, Session, Show, Venue
-from audioarchive.metadata.transcript import TranscriptSyntaxError, withheld_names, withhold
 from audioarchive.render.feed_podcast2 import (
     AlternateEnclosureTag,
     ImageTag,
@@ -52,8 +51,8 @@ from audioarchive.render.feed_podcast2 import (
     register,
 )
 from audioarchive.render.feed_psc import SimpleChapter, register_simple_chapters
+from audioarchive.render.publication import PublicEpisode, PublicView
 from audioarchive.transcribe.public import FORMATS as TRANSCRIPT_FORMATS
-from audioarchive.transcribe.public import PublicTranscript, public_transcript
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +108,7 @@ def transcript_path(episode_id: str, fmt: str) -> str:
     return f"episodes/{episode_id}/transcript.{fmt}"
 
 
-def render_feed(publication: Publication) -> dict[str, bytes]:
+def render_feed(publication: PublicView) -> dict[str, bytes]:
     """The feed and the files it points to besides the media, keyed by path in ``feed/``."""
     files: dict[str, bytes] = {}
     for episode in publication.episodes:
@@ -118,7 +117,7 @@ def render_feed(publication: Publication) -> dict[str, bytes]:
     return files
 
 
-def build_feed(publication: Publication) -> bytes:
+def build_feed(publication: PublicView) -> bytes:
     """The RSS feed of every built episode, newest first."""
     return render_feed(publication)["feed.xml"]
 
@@ -126,20 +125,19 @@ def build_feed(publication: Publication) -> bytes:
 # --- the files beside the audio ---------------------------------------------------------------
 
 
-def render_episode_files(publication: Publication, episode: Episode) -> dict[str, bytes]:
+def render_episode_files(publication: PublicView, episode: PublicEpisode) -> dict[str, bytes]:
     """An episode's chapters JSON and public transcripts (when it has them)."""
     files: dict[str, bytes] = {}
-    hidden = _withheld(publication.show, episode.session)
     if episode.chapters:
-        files[chapters_path(episode.id)] = render_chapters(publication, episode, hidden)
-    transcript = _public_transcript(publication, episode)
+        files[chapters_path(episode.id)] = render_chapters(publication, episode)
+    transcript = episode.transcript
     if transcript is not None and transcript.cues:
         for fmt in TRANSCRIPT_TYPES:
             files[transcript_path(episode.id, fmt)] = transcript.render(fmt)
     return files
 
 
-def render_chapters(publication: Publication, episode: Episode, hidden: Sequence[str]) -> bytes:
+def render_chapters(publication: PublicView, episode: PublicEpisode) -> bytes:
     """JSON chapters, version 1.2 (podcast-namespace docs/examples/chapters/jsonChapters.md)."""
     chapters = episode.chapters
     items: list[dict[str, object]] = []
@@ -148,14 +146,14 @@ def render_chapters(publication: Publication, episode: Episode, hidden: Sequence
         item: dict[str, object] = {
             "startTime": _seconds(chapter.start),
             "endTime": _seconds(max(end, chapter.start)),
-            "title": withhold(chapter.title, hidden),
+            "title": chapter.title,
         }
         if chapter.url:
             item["url"] = ascii_url(chapter.url)
         items.append(item)
     data = {
         "version": CHAPTERS_VERSION,
-        "title": withhold(episode.session.title, hidden),
+        "title": episode.session.title,
         "podcastName": publication.show.title,
         "author": publication.show.author,
         "fileName": PurePosixPath(episode.enclosure.path).name,
@@ -169,26 +167,10 @@ def _seconds(value: float) -> int | float:
     return int(value) if value.is_integer() else value
 
 
-def _public_transcript(publication: Publication, episode: Episode) -> PublicTranscript | None:
-    try:
-        return public_transcript(publication, episode)
-    except (OSError, UnicodeDecodeError, TranscriptSyntaxError) as err:
-        name = episode.session.transcript.name if episode.session.transcript else "?"
-        raise FeedError(f"{episode.id}: transcript {name} could not be read ({err})") from err
-
-
-def _host_names(show: Show) -> list[str]:
-    return [host.name for host in show.hosts]
-
-
-def _withheld(show: Show, session: Session) -> tuple[str, ...]:
-    return withheld_names(session, _host_names(show))
-
-
 # --- the feed ---------------------------------------------------------------------------------
 
 
-def _build_feed(publication: Publication, files: dict[str, bytes]) -> bytes:
+def _build_feed(publication: PublicView, files: dict[str, bytes]) -> bytes:
     try:
         fg = _channel(publication)
         episodes = sorted(publication.episodes, key=_order)
@@ -207,13 +189,13 @@ def _build_feed(publication: Publication, files: dict[str, bytes]) -> bytes:
     return data
 
 
-def _order(episode: Episode) -> tuple[float, str]:
+def _order(episode: PublicEpisode) -> tuple[float, str]:
     """Oldest first (items are prepended: the feed lists the newest first)."""
     date = episode.session.date
     return (date.timestamp() if date else 0.0, episode.id)
 
 
-def _channel(publication: Publication) -> FeedGenerator:
+def _channel(publication: PublicView) -> FeedGenerator:
     show = publication.show
     site = publication.site
     home = ascii_url(publication.url(INDEX_PAGE))  # a file: plain S3 has no index documents
@@ -280,7 +262,7 @@ def remote_item(feed: RemoteFeed, medium: str | None = None) -> RemoteItemTag:
     return RemoteItemTag(guid, url, feed.title, medium)
 
 
-def image_tag(publication: Publication, relpath: str) -> ImageTag:
+def image_tag(publication: PublicView, relpath: str) -> ImageTag:
     """podcast:image of an artwork in feed/: square cover art, with its size when known."""
     width, height = publication.image_sizes.get(relpath, (None, None))
     media_type = "image/png" if relpath.lower().endswith(".png") else "image/jpeg"
@@ -300,13 +282,12 @@ def _category(name: str) -> dict[str, str]:
 
 
 def _add_item(
-    fg: FeedGenerator, publication: Publication, episode: Episode, files: dict[str, bytes]
+    fg: FeedGenerator, publication: PublicView, episode: PublicEpisode, files: dict[str, bytes]
 ) -> None:
     show, session = publication.show, episode.session
-    hidden = _withheld(show, session)
-    text, rich = episode_notes(publication, episode, hidden)
+    text, rich = episode_notes(publication, episode)
     entry = fg.add_entry(order="prepend")
-    entry.title(withhold(session.title, hidden))
+    entry.title(session.title)
     entry.link(href=ascii_url(publication.url(episode.page_path)))
     entry.description(text)
     entry.content(rich, type="CDATA")
@@ -328,9 +309,7 @@ def _add_item(
     if chapters_path(episode.id) in files:  # the same chapters, in the item (gPodder)
         entry.psc.chapters(
             [
-                SimpleChapter(
-                    c.start, withhold(c.title, hidden), ascii_url(c.url) if c.url else None
-                )
+                SimpleChapter(c.start, c.title, ascii_url(c.url) if c.url else None)
                 for c in episode.chapters
             ]
         )
@@ -338,8 +317,8 @@ def _add_item(
 
 def _add_podcastindex(
     index: PodcastIndexEntryExtension,
-    publication: Publication,
-    episode: Episode,
+    publication: PublicView,
+    episode: PublicEpisode,
     files: dict[str, bytes],
 ) -> None:
     show, session = publication.show, episode.session
@@ -365,7 +344,7 @@ def _add_podcastindex(
 
 
 def _alternate(
-    publication: Publication, episode: Episode, media: OutputFile, *, default: bool
+    publication: PublicView, episode: PublicEpisode, media: OutputFile, *, default: bool
 ) -> AlternateEnclosureTag:
     return AlternateEnclosureTag(
         url=ascii_url(publication.url(media.path)),
@@ -378,7 +357,7 @@ def _alternate(
     )
 
 
-def _bitrate(episode: Episode, fmt: str) -> int | None:
+def _bitrate(episode: PublicEpisode, fmt: str) -> int | None:
     """The encoder's bit rate in bits per second, from the build record."""
     audio = episode.record.processing.get("audio")
     key = _FORMAT_BITRATE_KEYS.get(fmt)
@@ -405,7 +384,7 @@ def _person_tags(show: Show, session: Session) -> list[PersonTag]:
     the channel's (person.md), so the hosts are named again."""
     tags = _host_tags(show)
     named = {tag.name.casefold() for tag in tags}
-    for speaker in session.public_speakers:
+    for speaker in session.speakers:
         if speaker.name.casefold() not in named:
             tags.append(_person_tag(speaker))
             named.add(speaker.name.casefold())
@@ -428,27 +407,25 @@ def labels(language: str) -> Labels:
     return LABELS.get(language.split("-", maxsplit=1)[0].lower(), LABELS["en"])
 
 
-def episode_notes(
-    publication: Publication, episode: Episode, hidden: Sequence[str]
-) -> tuple[str, str]:
+def episode_notes(publication: PublicView, episode: PublicEpisode) -> tuple[str, str]:
     """The episode's description as plain text (``<description>``) and as HTML
     (``content:encoded``): the session's description, then its publishable
     speakers, its venue and its resources, as links in the HTML. Each at most
     :data:`DESCRIPTION_LIMIT` bytes."""
     session = episode.session
     words = labels(publication.show.language)
-    body = withhold(session.description, hidden)
+    body = session.description
     text_blocks = [markdown_to_text(body)] if body.strip() else []
     html_blocks = [markdown_to_html(body)] if body.strip() else []
-    if session.public_speakers:
+    if session.speakers:
         text_blocks.append(
             f"{words.speakers}{words.colon} "
-            + ", ".join(_speaker_text(s) for s in session.public_speakers)
+            + ", ".join(_speaker_text(s) for s in session.speakers)
             + "."
         )
         html_blocks.append(
             f"<p>{_e(words.speakers)}{_e(words.colon)}</p><ul>"
-            + "".join(f"<li>{_speaker_html(s)}</li>" for s in session.public_speakers)
+            + "".join(f"<li>{_speaker_html(s)}</li>" for s in session.speakers)
             + "</ul>"
         )
     if session.venue is not None:
@@ -457,7 +434,7 @@ def episode_notes(
             f"<p>{_e(words.venue)}{_e(words.colon)} {_venue_html(session.venue, words)}</p>"
         )
     if session.resources:
-        resources = [(withhold(r.title, hidden), ascii_url(r.url)) for r in session.resources]
+        resources = [(r.title, ascii_url(r.url)) for r in session.resources]
         text_blocks.append(
             "\n".join(
                 [f"{words.resources}{words.colon}"]
@@ -469,8 +446,8 @@ def episode_notes(
             + "".join(f'<li><a href="{_e(url)}">{_e(title)}</a></li>' for title, url in resources)
             + "</ul>"
         )
-    text = "\n\n".join(text_blocks) or withhold(session.title, hidden)
-    rich = "\n".join(html_blocks) or f"<p>{_e(withhold(session.title, hidden))}</p>"
+    text = "\n\n".join(text_blocks) or session.title
+    rich = "\n".join(html_blocks) or f"<p>{_e(session.title)}</p>"
     what = f"{episode.id} description"
     fitted = fit_text(text, what=what)
     if len(rich.encode("utf-8")) > DESCRIPTION_LIMIT:

@@ -30,13 +30,13 @@ from audioarchive._version import __version__
 from audioarchive.common.formats import iso_duration, map_link
 from audioarchive.common.text import fold, markdown_to_html, markdown_to_text, sha256_bytes, slugify
 from audioarchive.errors import SiteError
-from audioarchive.metadata.episode import INDEX_PAGE, Episode, OutputFile, Publication
+from audioarchive.metadata.episode import INDEX_PAGE, OutputFile
 from audioarchive.metadata.licenses import license_name, license_url
 from audioarchive.metadata.session import Person, Session, Venue
-from audioarchive.metadata.transcript import TranscriptSyntaxError
+from audioarchive.render.publication import PublicEpisode, PublicView
 from audioarchive.tags.audioformats import format_words
 from audioarchive.transcribe.pagesearch import SEARCH_PAGE, said_index
-from audioarchive.transcribe.public import PublicTranscript, public_transcript
+from audioarchive.transcribe.public import PublicTranscript
 
 # Catalogue files written by the catalogue stage (linked from the index).
 CATALOG_FILES = ("catalog.json", "catalog.csv")
@@ -251,14 +251,14 @@ def _facet(kind: str, labels: Mapping[str, tuple[str, list[str]]]) -> tuple[Face
     return tuple(out)
 
 
-def build_facets(episodes: Sequence[Episode]) -> Facets:
+def build_facets(episodes: Sequence[PublicEpisode]) -> Facets:
     """Speakers (publishable only), topics and years of the episodes given newest first."""
     speakers: dict[str, tuple[str, list[str]]] = {}
     topics: dict[str, tuple[str, list[str]]] = {}
     years: dict[int, list[str]] = {}
     for episode in episodes:
         session = episode.session
-        for person in session.public_speakers:
+        for person in session.speakers:
             speakers.setdefault(fold(person.name.strip()), (person.name.strip(), []))[1].append(
                 episode.id
             )
@@ -303,7 +303,7 @@ class TimedLine:
 class EpisodeView:
     """One episode as the pages show it (every string is plain text: escaped by Jinja)."""
 
-    episode: Episode
+    episode: PublicEpisode
     href: str  # relative to feed/
     date_text: str
     date_long: str
@@ -350,12 +350,12 @@ def _numbering(session: Session, t: Mapping[str, str]) -> str:
 
 
 def _episode_view(
-    publication: Publication, episode: Episode, facets: Facets, fmt: Formatter, *, full: bool
+    publication: PublicView, episode: PublicEpisode, facets: Facets, fmt: Formatter, *, full: bool
 ) -> EpisodeView:
     session = episode.session
     t = fmt.t
     date = session.date
-    speakers = session.public_speakers
+    speakers = session.speakers
     topic_facets = tuple(
         dict.fromkeys(facets.topic(topic) for topic in session.topics if topic.strip())
     )
@@ -393,7 +393,7 @@ def _episode_view(
     if not full:
         return view
     long = episode.duration >= 3600
-    transcript = _transcript(publication, episode)
+    transcript = episode.transcript
     chapters = tuple(
         TimedLine(
             start=c.start,
@@ -422,16 +422,6 @@ def _episode_view(
     )
 
 
-def _transcript(publication: Publication, episode: Episode) -> PublicTranscript | None:
-    try:
-        return public_transcript(publication, episode)
-    except (OSError, UnicodeDecodeError, TranscriptSyntaxError) as err:
-        name = episode.session.transcript.name if episode.session.transcript else "?"
-        raise SiteError(
-            f"{name}: the transcript of {episode.id} could not be read ({err})"
-        ) from err
-
-
 def _cues(transcript: PublicTranscript | None, *, long: bool) -> tuple[TimedLine, ...]:
     cues = transcript.cues if transcript is not None else ()
     return tuple(
@@ -458,7 +448,7 @@ def _download(media: OutputFile, fmt: Formatter) -> Download:
     )
 
 
-def _facts(episode: Episode, fmt: Formatter) -> tuple[tuple[str, str], ...]:
+def _facts(episode: PublicEpisode, fmt: Formatter) -> tuple[tuple[str, str], ...]:
     t = fmt.t
     record = episode.record
     facts: list[tuple[str, str]] = [
@@ -533,7 +523,7 @@ def asset_files() -> dict[str, tuple[str, bytes]]:
     return out
 
 
-def render_site(publication: Publication) -> dict[str, bytes]:
+def render_site(publication: PublicView) -> dict[str, bytes]:
     """Every page and asset, keyed by its path relative to ``feed/``."""
     assets = asset_files()
     out: dict[str, bytes] = dict(assets.values())
@@ -551,7 +541,7 @@ def render_site(publication: Publication) -> dict[str, bytes]:
         "catalog": CATALOG_FILES,
         "facets": facets,
     }
-    transcripts = {e.id: _transcript(publication, e) for e in newest}
+    transcripts = {e.id: e.transcript for e in newest}
     said = said_index(newest, transcripts)
     common["has_said"] = said is not None
     try:
@@ -587,7 +577,7 @@ def render_site(publication: Publication) -> dict[str, bytes]:
 
 def _said_search(
     said: tuple[str, bytes],
-    newest: Sequence[Episode],
+    newest: Sequence[PublicEpisode],
     transcripts: Mapping[str, PublicTranscript | None],
     common: Mapping[str, object],
 ) -> dict[str, bytes]:
@@ -621,7 +611,7 @@ def _upcoming(session: Session, fmt: Formatter) -> UpcomingView:
     )
 
 
-def _newest_first(episode: Episode) -> tuple[float, str]:
+def _newest_first(episode: PublicEpisode) -> tuple[float, str]:
     date = episode.session.date
     return (-(date.timestamp() if date else 0.0), episode.id)
 

@@ -23,16 +23,14 @@ from dataclasses import dataclass
 from audioarchive.common.formats import clock_time
 from audioarchive.metadata.episode import Episode, Publication
 from audioarchive.metadata.machine_transcript import MachineTranscript, Word
+from audioarchive.metadata.privacy import ANONYMOUS, withheld_names, withhold
 from audioarchive.metadata.session import Redaction, Session
 from audioarchive.metadata.timeline import Timeline
 from audioarchive.metadata.transcript import (
-    ANONYMOUS,
     Cue,
     public_cues,
     read_transcript,
     render_srt,
-    withheld_names,
-    withhold,
 )
 from audioarchive.transcribe.channels import speaker_of
 

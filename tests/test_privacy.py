@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import unicodedata
 from pathlib import Path
 
@@ -160,3 +161,12 @@ def test_the_public_view_holds_no_withheld_name(tmp_path: Path) -> None:
     assert episode.transcript.cues
     assert ANONYMOUS in episode.session.description
     assert not hasattr(view, "machine_transcripts")  # the raw recognised words stay behind
+
+
+def test_page_templates_do_not_filter_speakers_either() -> None:
+    folder = Path(audioarchive.render.__file__).parents[1] / "templates" / "site"
+    for path in sorted(folder.glob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        assert not {"public_speakers", "publish_name", "withhold"} & set(
+            re.findall(r"\w+", text)
+        ), path

@@ -20,12 +20,12 @@ from audioarchive.metadata.episode import Publication
 from audioarchive.metadata.privacy import ANONYMOUS
 from audioarchive.metadata.session import Venue, load_workspace
 from audioarchive.pipeline import collect_publication
+from audioarchive.render import feed as feed_module
 from audioarchive.render import site as site_module
+from audioarchive.render.i18n import LANGUAGES, STRINGS, ui_language
 from audioarchive.render.publication import public_view
 from audioarchive.render.site import (
     CSP,
-    LANGUAGES,
-    STRINGS,
     Formatter,
     clock,
     description_html,
@@ -33,7 +33,6 @@ from audioarchive.render.site import (
     render_site,
     safe_url,
     seconds_text,
-    ui_language,
 )
 from tests.browser.workspace import (
     HIDDEN_NAME,
@@ -488,5 +487,6 @@ def test_every_language_has_every_string_and_every_string_is_used() -> None:
     folder = Path(site_module.__file__).parents[1] / "templates" / "site"
     sources = "".join(p.read_text(encoding="utf-8") for p in folder.glob("*.html"))
     sources += Path(site_module.__file__).read_text(encoding="utf-8")
+    sources += Path(feed_module.__file__).read_text(encoding="utf-8")  # the same table
     for key in english:
         assert re.search(rf"\bt\.{key}\b|[\"']{key}[\"']", sources), f"unused: {key}"

@@ -51,6 +51,7 @@ from audioarchive.render.feed_podcast2 import (
     register,
 )
 from audioarchive.render.feed_psc import SimpleChapter, register_simple_chapters
+from audioarchive.render.i18n import STRINGS, ui_language
 from audioarchive.render.publication import PublicEpisode, PublicView
 from audioarchive.transcribe.public import FORMATS as TRANSCRIPT_FORMATS
 
@@ -90,12 +91,6 @@ class Labels:
     resources: str
     map: str
     colon: str  # how a label or a title is followed by a colon
-
-
-LABELS = {
-    "en": Labels("With", "Venue", "Resources", "map", ":"),
-    "fr": Labels("Avec", "Lieu", "Ressources", "carte", " :"),
-}
 
 
 def chapters_path(episode_id: str) -> str:
@@ -404,7 +399,9 @@ def location_tag(venue: Venue) -> LocationTag:
 
 
 def labels(language: str) -> Labels:
-    return LABELS.get(language.split("-", maxsplit=1)[0].lower(), LABELS["en"])
+    """The feed's words for a show's language, from the table the pages use too."""
+    t = STRINGS[ui_language(language)]
+    return Labels(t["with"], t["venue"], t["resources"], t["feed_map"], t["feed_colon"])
 
 
 def episode_notes(publication: PublicView, episode: PublicEpisode) -> tuple[str, str]:

@@ -14,7 +14,6 @@ output is deterministic: the same inputs give the same bytes.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -33,6 +32,7 @@ from audioarchive.errors import SiteError
 from audioarchive.metadata.episode import INDEX_PAGE, OutputFile
 from audioarchive.metadata.licenses import license_name, license_url
 from audioarchive.metadata.session import Person, Session, Venue
+from audioarchive.render.i18n import LANGUAGES, STRINGS, ui_language
 from audioarchive.render.publication import PublicEpisode, PublicView
 from audioarchive.tags.audioformats import format_words
 from audioarchive.transcribe.pagesearch import SEARCH_PAGE, said_index
@@ -46,46 +46,8 @@ CSP = (
     "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'self'; "
     "script-src 'self'; connect-src 'none'; base-uri 'none'; form-action 'self'"
 )
-DEFAULT_LANGUAGE = "en"
-
-# --- user interface strings, per language (fallback: English) ---------------------------------
-# One JSON file per language in templates/site/i18n/: "strings" (every key of en.json),
-# "months", "weekdays" (Monday first) and "roles" (session-file role -> shown name).
-
-
-@dataclass(frozen=True)
-class Language:
-    strings: Mapping[str, str]
-    months: tuple[str, ...]
-    weekdays: tuple[str, ...]
-    roles: Mapping[str, str]
-
-
-def _load_languages() -> dict[str, Language]:
-    folder = files("audioarchive").joinpath("templates/site/i18n")
-    out = {}
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".json"):
-            data = json.loads(entry.read_text(encoding="utf-8"))
-            out[entry.name.removesuffix(".json")] = Language(
-                strings=dict(data["strings"]),
-                months=tuple(data["months"]),
-                weekdays=tuple(data["weekdays"]),
-                roles=dict(data["roles"]),
-            )
-    return out
-
-
-LANGUAGES = _load_languages()
-STRINGS = {code: language.strings for code, language in LANGUAGES.items()}
 FORMAT_NAMES = {"mp3": "MP3", "opus": "Opus", "m4a": "AAC (M4A)", "aac": "AAC", "ogg": "Ogg"}
 _IMG = re.compile(r'<img src="([^"]*)" alt="([^"]*)"(?: title="[^"]*")? ?/?>')
-
-
-def ui_language(language: str) -> str:
-    """The table of :data:`STRINGS` for a show's language code ("fr-CA" → "fr"; else "en")."""
-    primary = language.split("-", maxsplit=1)[0].lower()
-    return primary if primary in STRINGS else DEFAULT_LANGUAGE
 
 
 # --- formatting (pure, per language) ------------------------------------------------------------

@@ -50,7 +50,8 @@ from audioarchive.config import Settings, load_settings
 from audioarchive.errors import AudioArchiveError, Problem
 from audioarchive.ffmpeg import find_tools
 from audioarchive.metadata.session import ROLES, load_workspace, read_yaml
-from audioarchive.render.site import description_html, ui_language
+from audioarchive.render.i18n import ui_language
+from audioarchive.render.site import description_html
 from audioarchive.studio.files import FileChangedError, file_digest, render_update
 from audioarchive.studio.forms import (
     FormValues,

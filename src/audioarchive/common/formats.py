@@ -4,6 +4,10 @@ sidecars cannot drift apart."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
+OSM = "https://www.openstreetmap.org/"
+
 
 def clock_time(seconds: float, separator: str = ".") -> str:
     """``HH:MM:SS.mmm`` (WebVTT, Simple Chapters, Vorbis chapters); ``separator`` ``","``
@@ -34,4 +38,9 @@ def coordinate(value: float) -> str:
 def map_link(lat: float, lon: float) -> str:
     """A link to the place on OpenStreetMap (a link only: nothing is loaded from there)."""
     la, lo = coordinate(lat), coordinate(lon)
-    return f"https://www.openstreetmap.org/?mlat={la}&mlon={lo}#map=18/{la}/{lo}"
+    return f"{OSM}?mlat={la}&mlon={lo}#map=18/{la}/{lo}"
+
+
+def map_search_link(address: str) -> str:
+    """A link to OpenStreetMap's search for an address (a place without coordinates)."""
+    return f"{OSM}search?query={quote(address, safe='')}"

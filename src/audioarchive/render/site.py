@@ -26,7 +26,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError, s
 from markupsafe import Markup
 
 from audioarchive._version import __version__
-from audioarchive.common.formats import iso_duration, map_link
+from audioarchive.common.formats import iso_duration, map_link, map_search_link
 from audioarchive.common.text import fold, markdown_to_html, markdown_to_text, sha256_bytes, slugify
 from audioarchive.errors import SiteError
 from audioarchive.metadata.episode import INDEX_PAGE, OutputFile
@@ -138,7 +138,7 @@ def osm_url(venue: Venue) -> str | None:
     if venue.geo is not None:
         return map_link(*venue.geo)
     if venue.address:
-        return "https://www.openstreetmap.org/search?query=" + quote(venue.address, safe="")
+        return map_search_link(venue.address)
     return None
 
 

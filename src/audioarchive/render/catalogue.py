@@ -18,7 +18,14 @@ from typing import Any
 
 from audioarchive.common.text import markdown_to_text
 from audioarchive.config import SiteSettings
-from audioarchive.metadata.episode import INDEX_PAGE, EpisodeRecord, page_path, public_chapters
+from audioarchive.metadata.episode import (
+    INDEX_PAGE,
+    EpisodeRecord,
+    OutputFile,
+    SourceFile,
+    page_path,
+    public_chapters,
+)
 from audioarchive.metadata.licenses import license_url
 from audioarchive.metadata.session import Person, Session, Show, Venue
 from audioarchive.render.publication import PublicEpisode, PublicView
@@ -52,13 +59,38 @@ def full_entry(
     show: Show, session: Session, record: EpisodeRecord | None, site: SiteSettings
 ) -> dict[str, Any]:
     """The private record of a session: every speaker (flagged), sources, masters, loudness."""
-    license_ = session.license or show.license
-    data: dict[str, Any] = {
+    data = _session_fields(show, session)
+    data["page_url"] = site.url(page_path(session.id)) if record else None
+    published = published_chapter_starts(session, record)
+    data["chapters"] = [
+        {"start": round(c.start, 3), "published_start": p, "title": c.title, "url": c.url}
+        for c, p in zip(session.chapters, published, strict=True)
+    ]
+    data["redactions"] = [
+        {"start": round(r.start, 3), "end": round(r.end, 3), "reason": r.reason}
+        for r in session.redactions
+    ]
+    if record is not None:
+        data.update(_build_fields(session, record, site))
+    return data
+
+
+def _heading(session: Session) -> dict[str, Any]:
+    """The fields that name a session, first in every entry, public or private."""
+    return {
         "id": session.id,
         "title": session.title,
         "date": session.date.isoformat() if session.date else None,
         "season": session.season,
         "episode": session.episode,
+    }
+
+
+def _session_fields(show: Show, session: Session) -> dict[str, Any]:
+    """What the session file says, as written (private: every speaker, flagged)."""
+    license_ = session.license or show.license
+    return {
+        **_heading(session),
         "episode_type": session.episode_type,
         "description": session.description,
         "venue": _venue(session.venue),
@@ -72,62 +104,50 @@ def full_entry(
         "transcript": (
             f"recordings/{session.id}/{session.transcript.name}" if session.transcript else None
         ),
-        "page_url": site.url(page_path(session.id)) if record else None,
     }
-    published = published_chapter_starts(session, record)
-    data["chapters"] = [
-        {"start": round(c.start, 3), "published_start": p, "title": c.title, "url": c.url}
-        for c, p in zip(session.chapters, published, strict=True)
-    ]
-    data["redactions"] = [
-        {"start": round(r.start, 3), "end": round(r.end, 3), "reason": r.reason}
-        for r in session.redactions
-    ]
-    if record is None:
-        return data
-    data["duration"] = round(record.timeline.duration, 3)
-    data["durations"] = {
-        "recording": round(sum(s.duration for s in record.sources), 3),
-        "published": round(record.timeline.duration, 3),
-        "kept": round(record.timeline.kept, 3),
-        "intro": round(record.timeline.intro, 3),
-        "outro": round(record.timeline.outro, 3),
+
+
+def _build_fields(session: Session, record: EpisodeRecord, site: SiteSettings) -> dict[str, Any]:
+    """What the build made of it: durations, timeline, public files, master, sources."""
+    timeline = record.timeline
+    data: dict[str, Any] = {
+        "duration": round(timeline.duration, 3),
+        "durations": {
+            "recording": round(sum(s.duration for s in record.sources), 3),
+            "published": round(timeline.duration, 3),
+            "kept": round(timeline.kept, 3),
+            "intro": round(timeline.intro, 3),
+            "outro": round(timeline.outro, 3),
+        },
+        "timeline": timeline.as_dict(),
+        "files": [_file(m, f"feed/{m.path}", site.url(m.path)) for m in record.media],
     }
-    data["timeline"] = record.timeline.as_dict()
-    data["files"] = [
-        {
-            "format": m.format,
-            "path": f"feed/{m.path}",
-            "url": site.url(m.path),
-            "size": m.size,
-            "sha256": m.sha256,
-            "type": m.media_type,
-        }
-        for m in record.media
-    ]
     if record.master:
-        data["master"] = {
-            "format": record.master.format,
-            "path": f"archive/{record.master.path}",
-            "size": record.master.size,
-            "sha256": record.master.sha256,
-            "type": record.master.media_type,
-        }
-    data["sources"] = [
-        {
-            "path": f"recordings/{session.id}/{s.name}",
-            "size": s.size,
-            "sha256": s.sha256,
-            "duration": round(s.duration, 3),
-            "sample_rate": s.sample_rate,
-            "channels": s.channels,
-            "codec": s.codec,
-        }
-        for s in record.sources
-    ]
+        data["master"] = _file(record.master, f"archive/{record.master.path}")
+    data["sources"] = [_source(session, s) for s in record.sources]
     data["loudness"] = record.loudness
     data["processing"] = record.processing
     return data
+
+
+def _file(output: OutputFile, path: str, url: str | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {"format": output.format, "path": path}
+    if url is not None:
+        data["url"] = url
+    data.update(size=output.size, sha256=output.sha256, type=output.media_type)
+    return data
+
+
+def _source(session: Session, source: SourceFile) -> dict[str, Any]:
+    return {
+        "path": f"recordings/{session.id}/{source.name}",
+        "size": source.size,
+        "sha256": source.sha256,
+        "duration": round(source.duration, 3),
+        "sample_rate": source.sample_rate,
+        "channels": source.channels,
+        "codec": source.codec,
+    }
 
 
 def published_chapter_starts(session: Session, record: EpisodeRecord | None) -> list[float | None]:
@@ -216,11 +236,7 @@ def public_entry(episode: PublicEpisode, publication: PublicView) -> dict[str, A
     license_ = session.license or publication.show.license
     output = record.loudness.get("output") if isinstance(record.loudness, dict) else None
     return {
-        "id": session.id,
-        "title": session.title,
-        "date": session.date.isoformat() if session.date else None,
-        "season": session.season,
-        "episode": session.episode,
+        **_heading(session),
         "episode_type": session.episode_type,
         "description": markdown_to_text(session.description),
         "speakers": [_speaker(s, private=False) for s in session.speakers],
@@ -252,11 +268,7 @@ def public_entry(episode: PublicEpisode, publication: PublicView) -> dict[str, A
 
 def _public_upcoming(session: Session) -> dict[str, Any]:
     return {
-        "id": session.id,
-        "title": session.title,
-        "date": session.date.isoformat() if session.date else None,
-        "season": session.season,
-        "episode": session.episode,
+        **_heading(session),
         "description": markdown_to_text(session.description),
         "speakers": [_speaker(s, private=False) for s in session.speakers],
         "topics": list(session.topics),

@@ -57,6 +57,16 @@ def _attrs(element: Any, **attributes: str | None) -> None:
             element.attrib[key] = value
 
 
+def _tag(parent: Any, tag: str, text: str | None = None, /, **attributes: str | None) -> Any:
+    """A ``podcast:<tag>`` element under ``parent``: its attributes that have a value, in
+    the order given, then its text."""
+    element = xml_elem(_p(tag), parent)
+    _attrs(element, **attributes)
+    if text is not None:
+        element.text = text
+    return element
+
+
 @dataclass(frozen=True)
 class PersonTag:
     name: str
@@ -120,8 +130,9 @@ class UpdateFrequencyTag:
 
 
 def _write_remote_item(parent: Any, item: RemoteItemTag) -> None:
-    _attrs(
-        xml_elem(_p("remoteItem"), parent),
+    _tag(
+        parent,
+        "remoteItem",
         feedGuid=item.feed_guid,
         feedUrl=item.feed_url,
         title=item.title,
@@ -131,8 +142,9 @@ def _write_remote_item(parent: Any, item: RemoteItemTag) -> None:
 
 def _write_images(parent: Any, images: Sequence[ImageTag]) -> None:
     for image in images:
-        _attrs(
-            xml_elem(_p("image"), parent),
+        _tag(
+            parent,
+            "image",
             href=image.href,
             alt=image.alt,
             **{"aspect-ratio": image.aspect_ratio},
@@ -145,9 +157,15 @@ def _write_images(parent: Any, images: Sequence[ImageTag]) -> None:
 
 def _write_persons(parent: Any, persons: Sequence[PersonTag]) -> None:
     for person in persons:
-        element = xml_elem(_p("person"), parent)
-        _attrs(element, role=person.role, group=person.group, href=person.href, img=person.img)
-        element.text = person.name
+        _tag(
+            parent,
+            "person",
+            person.name,
+            role=person.role,
+            group=person.group,
+            href=person.href,
+            img=person.img,
+        )
 
 
 def _write_explicit(parent: Any, explicit: bool | None) -> None:
@@ -206,41 +224,35 @@ class PodcastIndexExtension(BaseExtension):  # type: ignore[misc]  # feedgen is 
     def extend_rss(self, rss_feed: Any) -> Any:
         channel = rss_feed[0]
         if self._guid:
-            xml_elem(_p("guid"), channel).text = self._guid
+            _tag(channel, "guid", self._guid)
         if self._locked is not None:
             locked, owner = self._locked
-            element = xml_elem(_p("locked"), channel)
-            _attrs(element, owner=owner)
-            element.text = "yes" if locked else "no"
+            _tag(channel, "locked", "yes" if locked else "no", owner=owner)
         if self._license is not None:
             identifier, url = self._license
-            element = xml_elem(_p("license"), channel)
-            _attrs(element, url=url)
-            element.text = identifier
+            _tag(channel, "license", identifier, url=url)
         if self._medium:
-            xml_elem(_p("medium"), channel).text = self._medium
+            _tag(channel, "medium", self._medium)
         _write_persons(channel, self._persons)
         _write_images(channel, self._images)
         for value, purpose in self._txt:
-            element = xml_elem(_p("txt"), channel)
-            _attrs(element, purpose=purpose)
-            element.text = value
+            _tag(channel, "txt", value, purpose=purpose)
         frequency = self._update_frequency
         if frequency is not None:
-            element = xml_elem(_p("updateFrequency"), channel)
-            _attrs(
-                element,
+            _tag(
+                channel,
+                "updateFrequency",
+                frequency.text,
                 complete="true" if frequency.complete else None,
                 dtstart=frequency.dtstart,
                 rrule=frequency.rrule,
             )
-            element.text = frequency.text
         if self._podroll:
-            podroll = xml_elem(_p("podroll"), channel)
+            podroll = _tag(channel, "podroll")
             for item in self._podroll:
                 _write_remote_item(podroll, item)
         if self._publisher is not None:
-            _write_remote_item(xml_elem(_p("publisher"), channel), self._publisher)
+            _write_remote_item(_tag(channel, "publisher"), self._publisher)
         return rss_feed
 
 
@@ -291,36 +303,31 @@ class PodcastIndexEntryExtension(BaseEntryExtension):  # type: ignore[misc]
     def extend_rss(self, entry: Any) -> Any:
         if self._season is not None:
             number, name = self._season
-            element = xml_elem(_p("season"), entry)
-            _attrs(element, name=name)
-            element.text = str(number)
+            _tag(entry, "season", str(number), name=name)
         if self._episode is not None:
-            xml_elem(_p("episode"), entry).text = str(self._episode)
+            _tag(entry, "episode", str(self._episode))
         if self._license is not None:
             identifier, url = self._license
-            element = xml_elem(_p("license"), entry)
-            _attrs(element, url=url)
-            element.text = identifier
+            _tag(entry, "license", identifier, url=url)
         _write_persons(entry, self._persons)
         for location in self._locations:
-            element = xml_elem(_p("location"), entry)
-            _attrs(element, rel=location.rel, geo=location.geo)
-            element.text = location.name
+            _tag(entry, "location", location.name, rel=location.rel, geo=location.geo)
         if self._chapters is not None:
             url, media_type = self._chapters
-            _attrs(xml_elem(_p("chapters"), entry), url=url, type=media_type)
+            _tag(entry, "chapters", url=url, type=media_type)
         for transcript in self._transcripts:
-            _attrs(
-                xml_elem(_p("transcript"), entry),
+            _tag(
+                entry,
+                "transcript",
                 url=transcript.url,
                 type=transcript.type,
                 language=transcript.language,
                 rel=transcript.rel,
             )
         for alternate in self._alternates:
-            element = xml_elem(_p("alternateEnclosure"), entry)
-            _attrs(
-                element,
+            element = _tag(
+                entry,
+                "alternateEnclosure",
                 type=alternate.type,
                 length=str(alternate.length),
                 bitrate=str(alternate.bitrate) if alternate.bitrate else None,
@@ -328,7 +335,7 @@ class PodcastIndexEntryExtension(BaseEntryExtension):  # type: ignore[misc]
                 codecs=alternate.codecs,
                 default="true" if alternate.default else None,
             )
-            _attrs(xml_elem(_p("source"), element), uri=alternate.url)
+            _tag(element, "source", uri=alternate.url)
         _write_images(entry, self._images)
         return entry
 

@@ -314,27 +314,10 @@ def _numbering(session: Session, t: Mapping[str, str]) -> str:
 def _episode_view(
     publication: PublicView, episode: PublicEpisode, facets: Facets, fmt: Formatter, *, full: bool
 ) -> EpisodeView:
+    """An episode as the index lists it; with ``full``, everything its own page shows."""
     session = episode.session
-    t = fmt.t
     date = session.date
     speakers = session.speakers
-    topic_facets = tuple(
-        dict.fromkeys(facets.topic(topic) for topic in session.topics if topic.strip())
-    )
-    speaker_facets = tuple(dict.fromkeys(facets.speaker(p.name) for p in speakers))
-    search = fold(
-        " ".join(
-            [
-                session.title,
-                markdown_to_text(session.description),
-                *(p.name for p in speakers),
-                *(p.affiliation or "" for p in speakers),
-                *session.topics,
-                session.venue.name if session.venue else "",
-                *(c.title for c in episode.chapters),
-            ]
-        )
-    )
     view = EpisodeView(
         episode=episode,
         href=episode.page_path,
@@ -344,34 +327,47 @@ def _episode_view(
         duration_text=fmt.duration(episode.duration),
         duration_iso=iso_duration(episode.duration),
         speakers=speakers,
-        topics=topic_facets,
-        speaker_facets=speaker_facets,
+        topics=tuple(
+            dict.fromkeys(facets.topic(topic) for topic in session.topics if topic.strip())
+        ),
+        speaker_facets=tuple(dict.fromkeys(facets.speaker(p.name) for p in speakers)),
         year=str(date.year) if date else "",
-        search=" ".join(search.split()),
-        numbering=_numbering(session, t),
+        search=_search_text(episode),
+        numbering=_numbering(session, fmt.t),
         summary=_summary(session.description or publication.show.description),
         artwork=publication.artwork_for(session.id),
     )
-    if not full:
-        return view
+    return _with_details(view, publication, fmt) if full else view
+
+
+def _search_text(episode: PublicEpisode) -> str:
+    """The folded words the live filter of the index matches."""
+    session = episode.session
+    words = [
+        session.title,
+        markdown_to_text(session.description),
+        *(p.name for p in session.speakers),
+        *(p.affiliation or "" for p in session.speakers),
+        *session.topics,
+        session.venue.name if session.venue else "",
+        *(c.title for c in episode.chapters),
+    ]
+    return " ".join(fold(" ".join(words)).split())
+
+
+def _with_details(view: EpisodeView, publication: PublicView, fmt: Formatter) -> EpisodeView:
+    """``view`` with what only the episode's page shows: chapters, transcript, files, facts."""
+    episode = view.episode
     long = episode.duration >= 3600
     transcript = episode.transcript
-    chapters = tuple(
-        TimedLine(
-            start=c.start,
-            end=0.0,
-            time=clock(c.start, hours=long),
-            iso=iso_duration(int(c.start)),
-            seek=seconds_text(c.start),
-            text=c.title,
-            url=safe_url(c.url),
-        )
-        for c in episode.chapters
-    )
+    cues = transcript.cues if transcript is not None else ()
     return replace(
         view,
-        chapters=chapters,
-        cues=_cues(transcript, long=long),
+        chapters=tuple(
+            _timed_line(c.start, 0.0, c.title, long=long, url=safe_url(c.url))
+            for c in episode.chapters
+        ),
+        cues=tuple(_timed_line(c.start, c.end, c.text, long=long, speaker=c.speaker) for c in cues),
         has_transcript=transcript is not None,
         machine_transcript=transcript.machine if transcript is not None else None,
         downloads=tuple(_download(m, fmt) for m in episode.record.media),
@@ -380,23 +376,29 @@ def _episode_view(
             f"{clock(r.start, hours=long)}\u2013{clock(r.end, hours=long)}"
             for r in episode.redactions
         ),
-        license=session.license or publication.show.license,
+        license=episode.session.license or publication.show.license,
     )
 
 
-def _cues(transcript: PublicTranscript | None, *, long: bool) -> tuple[TimedLine, ...]:
-    cues = transcript.cues if transcript is not None else ()
-    return tuple(
-        TimedLine(
-            start=c.start,
-            end=c.end,
-            time=clock(c.start, hours=long),
-            iso=iso_duration(int(c.start)),
-            seek=seconds_text(c.start),
-            text=c.text,
-            speaker=c.speaker,
-        )
-        for c in cues
+def _timed_line(
+    start: float,
+    end: float,
+    text: str,
+    *,
+    long: bool,
+    url: str | None = None,
+    speaker: str | None = None,
+) -> TimedLine:
+    """A chapter or a cue: its time shown, as an HTML duration and as a media fragment."""
+    return TimedLine(
+        start=start,
+        end=end,
+        time=clock(start, hours=long),
+        iso=iso_duration(int(start)),
+        seek=seconds_text(start),
+        text=text,
+        speaker=speaker,
+        url=url,
     )
 
 

@@ -88,118 +88,136 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
 def make_handler(
     config: ServeConfig, access: AccessLog | None = None
 ) -> type[BaseHTTPRequestHandler]:
-    root = config.root.resolve()
+    """The request handler class of a server for ``config`` (logging to ``access``)."""
 
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "audioarchive"
-        sys_version = ""
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            self._status, self._sent = 0, 0
-            self._serve(send_body=True)
-            self._log_access()
-
-        def do_HEAD(self) -> None:
-            self._status, self._sent = 0, 0
-            self._serve(send_body=False)
-            self._log_access()
-
-        def log_message(self, format: str, *args: object) -> None:
-            log.info("%s %s", self.address_string(), format % args)
-
-        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            super().log_request(code, size)
-            self._status = int(code) if str(code).isdigit() else 0
-
-        def send_header(self, keyword: str, value: str) -> None:
-            if keyword == "Content-Length" and self.command != "HEAD":
-                self._sent = int(value)  # what an answer without a streamed file sends
-            super().send_header(keyword, value)
-
-        def _log_access(self) -> None:
-            if access is not None:
-                client = self.client_address[0]
-                access.write(client, self.requestline, self._status, self._sent, self.headers)
-
-        _status = 0
-        _sent = 0
-
-        def _resolve(self) -> Path | None:
-            path = unquote(urlsplit(self.path).path)
-            if "\x00" in path or any(part.startswith(".") for part in path.split("/")):
-                return None  # no hidden files: a killed build's temporaries are never served
-            target = (root / path.lstrip("/")).resolve()
-            if target != root and root not in target.parents:
-                return None
-            if target.is_dir():
-                if not path.endswith("/"):
-                    self.send_response(HTTPStatus.MOVED_PERMANENTLY)
-                    self.send_header("Location", path + "/")
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return Path()
-                target = target / "index.html"
-            return target if target.is_file() else None
-
-        def _body(self, target: Path) -> bytes | None:
-            """The bytes to send for text files whose base URL must be rewritten."""
-            if not config.rewrite or target.suffix not in _REWRITE:
-                return None
-            host = self.headers.get("Host", "")
-            if not _HOST.match(host):
-                return None
-            origin = f"http://{host}"
-            base = config.base_url.rstrip("/")
-            data = target.read_bytes()
-            if origin == base:
-                return data
-            return data.replace(base.encode(), origin.encode())
-
-        def _serve(self, *, send_body: bool) -> None:
-            target = self._resolve()
-            if target == Path():
-                return
-            if target is None:
-                self.send_error(HTTPStatus.NOT_FOUND, "Not found")
-                return
-            body = self._body(target)
-            size = len(body) if body is not None else target.stat().st_size
-            first, last = 0, size - 1
-            status = HTTPStatus.OK
-            header = self.headers.get("Range")
-            wanted: tuple[int, int] | None = (0, size - 1)
-            if header:
-                try:
-                    wanted = parse_range(header, size)
-                    status = HTTPStatus.PARTIAL_CONTENT
-                except ValueError:
-                    header = None  # not a single byte range: send the whole file
-                if wanted is None:
-                    self.send_response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
-                    self.send_header("Content-Range", f"bytes */{size}")
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                first, last = wanted
-            self.send_response(status)
-            self.send_header("Content-Type", media_type(target.name))
-            self.send_header("Accept-Ranges", "bytes")
-            self.send_header("Cache-Control", cache_control(target.name))
-            self.send_header("Content-Length", str(max(0, last - first + 1)))
-            if status == HTTPStatus.PARTIAL_CONTENT:
-                self.send_header("Content-Range", f"bytes {first}-{last}/{size}")
-            self.send_header("X-Content-Type-Options", "nosniff")
-            self.end_headers()
-            if not send_body or size == 0:
-                return
-            if body is not None:
-                self.wfile.write(body[first : last + 1])
-                return
-            with target.open("rb") as handle:
-                self._sent = _copy_range(handle, self.wfile, first, last - first + 1)
+    class Handler(_Handler):
+        _config = config
+        _root = config.root.resolve()
+        _access = access
 
     return Handler
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """GET and HEAD over the published tree; :func:`make_handler` sets the three below."""
+
+    _config: ServeConfig
+    _root: Path
+    _access: AccessLog | None
+    server_version = "audioarchive"
+    sys_version = ""
+    protocol_version = "HTTP/1.1"
+    _status = 0
+    _sent = 0
+
+    def do_GET(self) -> None:
+        self._status, self._sent = 0, 0
+        self._serve(send_body=True)
+        self._log_access()
+
+    def do_HEAD(self) -> None:
+        self._status, self._sent = 0, 0
+        self._serve(send_body=False)
+        self._log_access()
+
+    def log_message(self, format: str, *args: object) -> None:
+        log.info("%s %s", self.address_string(), format % args)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        super().log_request(code, size)
+        self._status = int(code) if str(code).isdigit() else 0
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword == "Content-Length" and self.command != "HEAD":
+            self._sent = int(value)  # what an answer without a streamed file sends
+        super().send_header(keyword, value)
+
+    def _log_access(self) -> None:
+        if self._access is not None:
+            client = self.client_address[0]
+            self._access.write(client, self.requestline, self._status, self._sent, self.headers)
+
+    def _empty_answer(self, status: HTTPStatus, header: str, value: str) -> None:
+        self.send_response(status)
+        self.send_header(header, value)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _resolve(self) -> Path | None:
+        """The file asked for; ``None`` when there is none; ``Path()`` when redirected."""
+        path = unquote(urlsplit(self.path).path)
+        if "\x00" in path or any(part.startswith(".") for part in path.split("/")):
+            return None  # no hidden files: a killed build's temporaries are never served
+        root = self._root
+        target = (root / path.lstrip("/")).resolve()
+        if target != root and root not in target.parents:
+            return None
+        if target.is_dir():
+            if not path.endswith("/"):
+                self._empty_answer(HTTPStatus.MOVED_PERMANENTLY, "Location", path + "/")
+                return Path()
+            target = target / "index.html"
+        return target if target.is_file() else None
+
+    def _body(self, target: Path) -> bytes | None:
+        """The bytes to send for text files whose base URL must be rewritten."""
+        if not self._config.rewrite or target.suffix not in _REWRITE:
+            return None
+        host = self.headers.get("Host", "")
+        if not _HOST.match(host):
+            return None
+        origin = f"http://{host}"
+        base = self._config.base_url.rstrip("/")
+        data = target.read_bytes()
+        if origin == base:
+            return data
+        return data.replace(base.encode(), origin.encode())
+
+    def _wanted(self, size: int) -> tuple[HTTPStatus, int, int] | None:
+        """The status and the bytes to send (first, last); ``None`` once a 416 is sent."""
+        header = self.headers.get("Range")
+        if not header:
+            return HTTPStatus.OK, 0, size - 1
+        try:
+            wanted = parse_range(header, size)
+        except ValueError:  # not a single byte range: send the whole file
+            return HTTPStatus.OK, 0, size - 1
+        if wanted is None:
+            self._empty_answer(
+                HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "Content-Range", f"bytes */{size}"
+            )
+            return None
+        return HTTPStatus.PARTIAL_CONTENT, wanted[0], wanted[1]
+
+    def _serve(self, *, send_body: bool) -> None:
+        target = self._resolve()
+        if target == Path():
+            return
+        if target is None:
+            self.send_error(HTTPStatus.NOT_FOUND, "Not found")
+            return
+        body = self._body(target)
+        size = len(body) if body is not None else target.stat().st_size
+        wanted = self._wanted(size)
+        if wanted is None:
+            return
+        status, first, last = wanted
+        self.send_response(status)
+        self.send_header("Content-Type", media_type(target.name))
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("Cache-Control", cache_control(target.name))
+        self.send_header("Content-Length", str(max(0, last - first + 1)))
+        if status == HTTPStatus.PARTIAL_CONTENT:
+            self.send_header("Content-Range", f"bytes {first}-{last}/{size}")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        if not send_body or size == 0:
+            return
+        if body is not None:
+            self.wfile.write(body[first : last + 1])
+            return
+        with target.open("rb") as handle:
+            self._sent = _copy_range(handle, self.wfile, first, last - first + 1)
 
 
 def _copy_range(src: BinaryIO, dest: io.BufferedIOBase, offset: int, length: int) -> int:

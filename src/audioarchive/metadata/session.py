@@ -494,28 +494,8 @@ def _load_show(path: Path, metadata: Path, label: str, problems: list[Problem]) 
     artwork = _resolve_file(r, "artwork", metadata, kinds=(".jpg", ".jpeg", ".png"))
     if not r.has("artwork"):
         r.problem("artwork", "missing; expected a square JPEG or PNG in metadata/ (1400-3000 px)")
-    categories = r.text_list("categories")
-    valid = all_category_names()
-    for index, name in enumerate(categories):
-        if name not in valid:
-            r.problem(
-                f"categories[{index}]",
-                f'found "{name}"; expected an Apple Podcasts category such as '
-                f'"Government" or "News > Politics"{did_you_mean(name, valid)}',
-            )
-    if not categories:
-        r.problem("categories", "missing; expected at least one Apple Podcasts category")
-    seasons: dict[int, str] = {}
-    season_reader = r.mapping("seasons")
-    if season_reader is not None:
-        for key, value in season_reader.data.items():
-            number: object = key
-            if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-                season_reader.problem(str(key), "expected a season number (1, 2, ...) as key")
-            elif not isinstance(value, str) or not value.strip():
-                season_reader.problem(str(key), f"found {describe(value)}; expected a season name")
-            else:
-                seasons[number] = value.strip()
+    categories = _read_categories(r)
+    seasons = _read_seasons(r)
     hosts = tuple(p for p in map(_read_host, r.mappings("hosts")) if p)
     show_type = r.choice("type", ("episodic", "serial")) or "episodic"
     license_ = r.pattern("license", LICENSE, 'an SPDX license id such as "CC-BY-SA-4.0"')
@@ -546,6 +526,37 @@ def _load_show(path: Path, metadata: Path, label: str, problems: list[Problem]) 
         podroll=podroll,
         publisher=publisher,
     )
+
+
+def _read_categories(r: FieldReader) -> tuple[str, ...]:
+    categories = r.text_list("categories")
+    valid = all_category_names()
+    for index, name in enumerate(categories):
+        if name not in valid:
+            r.problem(
+                f"categories[{index}]",
+                f'found "{name}"; expected an Apple Podcasts category such as '
+                f'"Government" or "News > Politics"{did_you_mean(name, valid)}',
+            )
+    if not categories:
+        r.problem("categories", "missing; expected at least one Apple Podcasts category")
+    return categories
+
+
+def _read_seasons(r: FieldReader) -> dict[int, str]:
+    """``seasons:``, season number → name."""
+    seasons: dict[int, str] = {}
+    season_reader = r.mapping("seasons")
+    if season_reader is not None:
+        for key, value in season_reader.data.items():
+            number: object = key
+            if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+                season_reader.problem(str(key), "expected a season number (1, 2, ...) as key")
+            elif not isinstance(value, str) or not value.strip():
+                season_reader.problem(str(key), f"found {describe(value)}; expected a season name")
+            else:
+                seasons[number] = value.strip()
+    return seasons
 
 
 def _read_owner(r: FieldReader) -> Owner | None:

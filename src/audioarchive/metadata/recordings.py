@@ -150,30 +150,12 @@ def check_times(workspace: Workspace, session: Session, infos: list[AudioInfo]) 
                 f"lasts {total:.2f} s; expected at least {MIN_DURATION:.0f} s of audio",
             )
         )
-    if session.trim.start is not None and session.trim.start >= total:
-        problems.append(
-            Problem(
-                label,
-                "trim.start",
-                f"{format_time(session.trim.start)} is past the end of the recording ({length})",
-            )
-        )
-    for index, redaction in enumerate(session.redactions):
-        if redaction.start >= total:
-            problems.append(
-                Problem(
-                    label,
-                    f"redactions[{index}].start",
-                    f"{format_time(redaction.start)} is past the end of the recording ({length})",
-                )
-            )
-    for index, chapter in enumerate(session.chapters):
-        if chapter.start >= total:
-            problems.append(
-                Problem(
-                    label,
-                    f"{chapter.label(index + 1)}, start",
-                    f"{format_time(chapter.start)} is past the end of the recording ({length})",
-                )
-            )
+    starts = [("trim.start", session.trim.start)] if session.trim.start is not None else []
+    starts += [(f"redactions[{i}].start", r.start) for i, r in enumerate(session.redactions)]
+    starts += [(f"{c.label(i + 1)}, start", c.start) for i, c in enumerate(session.chapters)]
+    problems.extend(
+        Problem(label, field, f"{format_time(start)} is past the end of the recording ({length})")
+        for field, start in starts
+        if start >= total
+    )
     return problems

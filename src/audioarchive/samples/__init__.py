@@ -299,15 +299,14 @@ def _mix_room(tools: Tools, spec: MeetingSpec, program: Path, duration: float, d
                 f"[0]{voice}[v];[1]{room}[n];"
                 f"[v][n]amix=inputs=2:duration=first:normalize=0,atrim=0:{duration:.3f}[out]"
             ),
-            "-map",
-            "[out]",
-            "-ar",
-            str(spec.rate),
-            "-c:a",
-            f"pcm_s{spec.bits}le",
-            str(dest),
+            *_recorder_output(spec, dest),
         ],
     )
+
+
+def _recorder_output(spec: MeetingSpec, dest: Path) -> list[str]:
+    """The output options of a mix: the graph's ``[out]``, as the recorder writes it."""
+    return ["-map", "[out]", "-ar", str(spec.rate), "-c:a", f"pcm_s{spec.bits}le", str(dest)]
 
 
 #: The noises of a harsh room, as ffmpeg sources (mono, before their level is set).
@@ -384,13 +383,7 @@ def _mix_harsh(
             *inputs,
             "-filter_complex",
             ";".join(graph),
-            "-map",
-            "[out]",
-            "-ar",
-            str(spec.rate),
-            "-c:a",
-            f"pcm_s{spec.bits}le",
-            str(dest),
+            *_recorder_output(spec, dest),
         ],
     )
 

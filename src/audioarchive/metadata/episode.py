@@ -173,9 +173,24 @@ def remove_record(state_dir: Path, session_id: str) -> None:
     state_path(state_dir, session_id).unlink(missing_ok=True)
 
 
+class PublicURLs:
+    """The public URLs of a publication's files (see :class:`Publication`)."""
+
+    site: SiteSettings
+    artwork: str  # the show's artwork, relative to feed/
+    episode_artwork: dict[str, str]  # id -> path in feed/
+
+    def url(self, relpath: str) -> str:
+        return str(self.site.url(relpath))
+
+    def artwork_for(self, session_id: str) -> str:
+        return self.episode_artwork.get(session_id, self.artwork)
+
+
 @dataclass(frozen=True)
-class Publication:
-    """Everything the feed, pages and catalogue are made from, with public URLs."""
+class Publication(PublicURLs):
+    """Everything the feed, pages and catalogue are made from, with public URLs (the
+    renderers get it through :func:`audioarchive.render.publication.public_view`)."""
 
     show: Show
     site: SiteSettings
@@ -185,9 +200,3 @@ class Publication:
     episode_artwork: dict[str, str] = field(default_factory=dict)  # id -> path in feed/
     image_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)  # path -> (w, h) px
     machine_transcripts: dict[str, MachineTranscript] = field(default_factory=dict)  # by id
-
-    def url(self, relpath: str) -> str:
-        return str(self.site.url(relpath))
-
-    def artwork_for(self, session_id: str) -> str:
-        return self.episode_artwork.get(session_id, self.artwork)

@@ -16,11 +16,11 @@ never filter again; ``make lint`` checks that they do not import the privacy mod
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from audioarchive.config import SiteSettings
 from audioarchive.errors import SiteError
-from audioarchive.metadata.episode import Episode, Publication
+from audioarchive.metadata.episode import Episode, Publication, PublicURLs
 from audioarchive.metadata.privacy import host_names, named_session
 from audioarchive.metadata.session import Session, Show
 from audioarchive.metadata.transcript import TranscriptSyntaxError
@@ -36,22 +36,18 @@ class PublicEpisode(Episode):
 
 
 @dataclass(frozen=True)
-class PublicView:
-    """The publication with the withheld names already removed from everything."""
+class PublicView(PublicURLs):
+    """The publication with the withheld names already removed from everything: what
+    :class:`~audioarchive.metadata.episode.Publication` holds, without its machine
+    transcripts (the public ones are in the episodes)."""
 
     show: Show
     site: SiteSettings
     episodes: tuple[PublicEpisode, ...]  # built episodes, oldest first
     upcoming: tuple[Session, ...]  # sessions without a recording
-    artwork: str  # the show's artwork, relative to feed/
-    episode_artwork: dict[str, str] = field(default_factory=dict)  # id -> path in feed/
-    image_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)  # path -> (w, h) px
-
-    def url(self, relpath: str) -> str:
-        return str(self.site.url(relpath))
-
-    def artwork_for(self, session_id: str) -> str:
-        return self.episode_artwork.get(session_id, self.artwork)
+    artwork: str
+    episode_artwork: dict[str, str]
+    image_sizes: dict[str, tuple[int, int]]  # path -> (w, h) px
 
 
 def public_view(publication: Publication) -> PublicView:

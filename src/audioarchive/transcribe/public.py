@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from audioarchive.common.formats import clock_time
 from audioarchive.metadata.episode import Episode, Publication
 from audioarchive.metadata.machine_transcript import MachineTranscript, Word
-from audioarchive.metadata.privacy import ANONYMOUS, withheld_names, withhold
+from audioarchive.metadata.privacy import withheld_names, withhold, withhold_label
 from audioarchive.metadata.session import Redaction, Session
 from audioarchive.metadata.timeline import Timeline
 from audioarchive.metadata.transcript import (
@@ -133,9 +133,7 @@ def _cut(words: Sequence[Word], speaker: str | None, hidden: Sequence[str]) -> l
     """``words`` (one speaker) as cues whose WebVTT line fits :data:`LINE_LIMIT`."""
     if not words:
         return []
-    label = speaker
-    if label is not None and withhold(label, hidden) != label:
-        label = ANONYMOUS
+    label = None if speaker is None else withhold_label(speaker, hidden)
     room = LINE_LIMIT - (len(f"<v {html.escape(label, quote=False)}>") if label else 0)
     cues: list[Cue] = []
     current: list[tuple[Word, str]] = []

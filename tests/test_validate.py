@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from audioarchive.inspect.validate import check_chapters, check_feed
 from audioarchive.metadata.episode import Publication
 from audioarchive.tags.artwork import ImageInfo, artwork_problems, image_info
 from tests.feed_helpers import ARTWORK, BASE, make_publication, write_public_tree
-from tests.helpers import PACKAGE_ARTWORK, Ws
+from tests.helpers import PACKAGE_ARTWORK, Ws, ffmpeg
 
 RICH = "2022-10-25-a"
 MP3 = f"episodes/{RICH}/{RICH}-abcdef0123.mp3"
@@ -226,21 +225,7 @@ def test_not_xml_and_missing_items(tree: Path) -> None:
 def test_image_headers(tmp_path: Path) -> None:
     assert image_info(PACKAGE_ARTWORK.read_bytes()) == ImageInfo("png", 1400, 1400, "rgb")
     made = tmp_path / "art.jpg"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=red:s=1600x1600",
-            "-frames:v",
-            "1",
-            str(made),
-        ],
-        check=True,
-    )
+    ffmpeg("-f", "lavfi", "-i", "color=c=red:s=1600x1600", "-frames:v", "1", str(made))
     assert image_info(made.read_bytes()) == ImageInfo("jpeg", 1600, 1600, "rgb")
     assert artwork_problems(made.read_bytes(), ".jpg") == []
     assert image_info(b"GIF89a") is None

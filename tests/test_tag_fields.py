@@ -19,7 +19,7 @@ from typing import Any, Literal
 import pytest
 
 from audioarchive.tags import FIELDS, TagField, TagSet, read_tags, write_tags
-from audioarchive.tags.fields import ID3Date
+from audioarchive.tags.fields import ID3Date, Value
 from tests.helpers import ffmpeg
 
 Family = Literal["id3", "mp4", "vorbis"]
@@ -177,8 +177,13 @@ def _matches(tag_field: TagField, name: str, value: str) -> bool:
 
 
 def test_every_field_has_a_value_to_write() -> None:
-    """The tag set below fills every field of the table: none escapes the round trip."""
-    assert set(TAGS.values()) == {f.name for f in FIELDS} == set(EXPECTED)
+    """The tag set above fills every field of the table, with a value of the declared kind:
+    none escapes the round trip."""
+    values = TAGS.values()
+    assert set(values) == {f.name for f in FIELDS} == set(EXPECTED)
+    kinds = {Value.TEXT: tuple, Value.NUMBER: int, Value.DATE: datetime}
+    for tag_field in FIELDS:
+        assert isinstance(values[tag_field.name], kinds[tag_field.value]), tag_field.name
 
 
 @pytest.mark.parametrize("fmt", list(ENCODERS))

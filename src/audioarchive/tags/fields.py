@@ -122,20 +122,20 @@ class TagField:
     note: str = ""
 
 
-def _text(name: str, id3: str, vorbis: str, mp4: str, note: str = "") -> TagField:
+def _text(name: str, *, id3: str, vorbis: str, mp4: str, note: str = "") -> TagField:
     """A text field with one plain form in each format."""
     return TagField(name, Value.TEXT, (ID3Frame(id3),), (vorbis,), (MP4Atom(mp4),), note)
 
 
-def _custom(name: str, id3: str, vorbis: str, mp4: str, note: str = "") -> TagField:
-    """A text field of ours: ``TXXX:<id3>`` (values joined by "; "), a Vorbis key, and an
-    iTunes free-form MP4 atom."""
+def _custom(name: str, *, txxx: str, vorbis: str, freeform: str, note: str = "") -> TagField:
+    """A text field of ours: ``TXXX:<txxx>`` (values joined by "; "), a Vorbis key, and an
+    iTunes free-form MP4 atom ``----:com.apple.iTunes:<freeform>``."""
     return TagField(
         name,
         Value.TEXT,
-        (ID3Frame("TXXX", id3, join="; "),),
+        (ID3Frame("TXXX", txxx, join="; "),),
         (vorbis,),
-        (MP4Atom.freeform(mp4),),
+        (MP4Atom.freeform(freeform),),
         note,
     )
 
@@ -144,77 +144,85 @@ _PODCAST_FLAG = "podcast flag"
 
 # In the order Vorbis comments are written (see the module's docstring).
 FIELDS: tuple[TagField, ...] = (
-    _text("title", "TIT2", "TITLE", "©nam"),
-    _text("show", "TALB", "ALBUM", "©alb", "the show's title"),
-    _text("album_artist", "TPE2", "ALBUMARTIST", "aART", "the show's author"),
-    _text("artists", "TPE1", "ARTIST", "©ART", "publishable speakers"),
-    _custom("speakers", "SPEAKERS", "SPEAKERS", "SPEAKERS", "with roles"),
-    _text("genre", "TCON", "GENRE", "©gen", '"Podcast"'),
-    _text("copyright", "TCOP", "COPYRIGHT", "cprt"),
+    _text("title", id3="TIT2", vorbis="TITLE", mp4="©nam"),
+    _text("show", id3="TALB", vorbis="ALBUM", mp4="©alb", note="the show's title"),
+    _text("album_artist", id3="TPE2", vorbis="ALBUMARTIST", mp4="aART", note="the show's author"),
+    _text("artists", id3="TPE1", vorbis="ARTIST", mp4="©ART", note="publishable speakers"),
+    _custom("speakers", txxx="SPEAKERS", vorbis="SPEAKERS", freeform="SPEAKERS", note="with roles"),
+    _text("genre", id3="TCON", vorbis="GENRE", mp4="©gen", note='"Podcast"'),
+    _text("copyright", id3="TCOP", vorbis="COPYRIGHT", mp4="cprt"),
     TagField(
         "publisher",
         Value.TEXT,
-        (ID3Frame("TPUB"),),
-        ("ORGANIZATION",),
-        (MP4Atom.freeform("PUBLISHER"),),
-        "the show's owner",
+        id3=(ID3Frame("TPUB"),),
+        vorbis=("ORGANIZATION",),
+        mp4=(MP4Atom.freeform("PUBLISHER"),),
+        note="the show's owner",
     ),
     TagField(
         "language",
         Value.TEXT,
-        (ID3Frame("TLAN", language_code=True),),
-        ("LANGUAGE",),
-        (MP4Atom.freeform("LANGUAGE"),),
-        "ID3: ISO 639-2",
+        id3=(ID3Frame("TLAN", language_code=True),),
+        vorbis=("LANGUAGE",),
+        mp4=(MP4Atom.freeform("LANGUAGE"),),
+        note="ID3: ISO 639-2",
     ),
-    _custom("license", "LICENSE", "LICENSE", "LICENSE", "SPDX id"),
+    _custom("license", txxx="LICENSE", vorbis="LICENSE", freeform="LICENSE", note="SPDX id"),
     TagField(
         "session_id",
         Value.TEXT,
-        (ID3Frame("TXXX", "AUDIOARCHIVE_ID", join="; "), ID3Frame("TGID")),
-        ("AUDIOARCHIVE_ID",),
-        (MP4Atom("egid"),),
-        "= feed GUID",
+        id3=(ID3Frame("TXXX", "AUDIOARCHIVE_ID", join="; "), ID3Frame("TGID")),
+        vorbis=("AUDIOARCHIVE_ID",),
+        mp4=(MP4Atom("egid"),),
+        note="= feed GUID",
     ),
-    _custom("kind", "AUDIOARCHIVE_FILE", "AUDIOARCHIVE_FILE", "FILE", "episode or master"),
+    _custom(
+        "kind",
+        txxx="AUDIOARCHIVE_FILE",
+        vorbis="AUDIOARCHIVE_FILE",
+        freeform="FILE",
+        note="episode or master",
+    ),
     TagField(
         "topics",
         Value.TEXT,
-        (ID3Frame("TXXX", "TOPICS", join="; "), ID3Frame("TKWD", join=",")),
-        ("TOPICS",),
-        (MP4Atom("keyw", join=","),),
+        id3=(ID3Frame("TXXX", "TOPICS", join="; "), ID3Frame("TKWD", join=",")),
+        vorbis=("TOPICS",),
+        mp4=(MP4Atom("keyw", join=","),),
     ),
-    _custom("venue", "VENUE", "LOCATION", "VENUE", "name, address"),
-    _custom("venue_geo", "VENUE_GEO", "VENUE_GEO", "VENUE_GEO", "lat,lon"),
-    _text("category", "TCAT", "PODCASTCATEGORY", "catg"),
+    _custom("venue", txxx="VENUE", vorbis="LOCATION", freeform="VENUE", note="name, address"),
+    _custom(
+        "venue_geo", txxx="VENUE_GEO", vorbis="VENUE_GEO", freeform="VENUE_GEO", note="lat,lon"
+    ),
+    _text("category", id3="TCAT", vorbis="PODCASTCATEGORY", mp4="catg"),
     TagField(
         "date_iso",
         Value.DATE,
-        (ID3Frame("TXXX", "RECORDING_DATETIME", join="; "),),
-        (),  # Vorbis DATE holds it already, with its time zone
-        (MP4Atom.freeform("DATE"),),
-        "ISO 8601 with time zone",
+        id3=(ID3Frame("TXXX", "RECORDING_DATETIME", join="; "),),
+        vorbis=(),  # DATE holds it already, with its time zone
+        mp4=(MP4Atom.freeform("DATE"),),
+        note="ISO 8601 with time zone",
     ),
     TagField(
         "episode",
         Value.NUMBER,
-        (ID3Frame("TRCK"),),
-        ("TRACKNUMBER",),
-        (MP4Atom("trkn", MP4Shape.PAIR), MP4Atom("tves", MP4Shape.INTEGER)),
-        "episode number",
+        id3=(ID3Frame("TRCK"),),
+        vorbis=("TRACKNUMBER",),
+        mp4=(MP4Atom("trkn", MP4Shape.PAIR), MP4Atom("tves", MP4Shape.INTEGER)),
+        note="episode number",
     ),
     TagField(
         "season",
         Value.NUMBER,
-        (ID3Frame("TPOS"),),
-        ("DISCNUMBER",),
-        (MP4Atom("disk", MP4Shape.PAIR), MP4Atom("tvsn", MP4Shape.INTEGER)),
-        "season number",
+        id3=(ID3Frame("TPOS"),),
+        vorbis=("DISCNUMBER",),
+        mp4=(MP4Atom("disk", MP4Shape.PAIR), MP4Atom("tvsn", MP4Shape.INTEGER)),
+        note="season number",
     ),
     TagField(
         "date",
         Value.DATE,
-        (
+        id3=(
             ID3Date(
                 (
                     ID3DatePart("TYER", "{0.year:04d}", "year"),
@@ -224,44 +232,42 @@ FIELDS: tuple[TagField, ...] = (
                 read_as="TDRC",
             ),
         ),
-        ("DATE",),
-        (MP4Atom("©day"),),
-        "date of the meeting",
+        vorbis=("DATE",),
+        mp4=(MP4Atom("©day"),),
+        note="date of the meeting",
     ),
     TagField(
         "description",
         Value.TEXT,
-        (ID3Frame("COMM"), ID3Frame("TDES")),
-        ("DESCRIPTION", "COMMENT"),
-        (MP4Atom("desc", limit=255), MP4Atom("ldes"), MP4Atom("©cmt")),
-        "plain text",
+        id3=(ID3Frame("COMM"), ID3Frame("TDES")),
+        vorbis=("DESCRIPTION", "COMMENT"),
+        mp4=(MP4Atom("desc", limit=255), MP4Atom("ldes"), MP4Atom("©cmt")),
+        note="plain text",
     ),
     TagField(
         "url",
         Value.TEXT,
-        (ID3Frame("WOAF"),),
-        ("CONTACT",),
-        (MP4Atom.freeform("URL"),),
-        "the episode's page",
+        id3=(ID3Frame("WOAF"),),
+        vorbis=("CONTACT",),
+        mp4=(MP4Atom.freeform("URL"),),
+        note="the episode's page",
     ),
     TagField(
         "feed_url",
         Value.TEXT,
-        (ID3Frame("WFED"), ID3Frame("PCST", label=_PODCAST_FLAG)),
-        ("PODCASTURL",),
-        (MP4Atom("purl"), MP4Atom("pcst", MP4Shape.FLAG, label=_PODCAST_FLAG)),
-        "the feed",
+        id3=(ID3Frame("WFED"), ID3Frame("PCST", label=_PODCAST_FLAG)),
+        vorbis=("PODCASTURL",),
+        mp4=(MP4Atom("purl"), MP4Atom("pcst", MP4Shape.FLAG, label=_PODCAST_FLAG)),
+        note="the feed",
     ),
     TagField(
         "license_url",
         Value.TEXT,
-        (ID3Frame("WCOP"),),
-        ("LICENSE_URL",),
-        (MP4Atom.freeform("LICENSE_URL"),),
+        id3=(ID3Frame("WCOP"),),
+        vorbis=("LICENSE_URL",),
+        mp4=(MP4Atom.freeform("LICENSE_URL"),),
     ),
 )
-
-FIELDS_BY_NAME: dict[str, TagField] = {f.name: f for f in FIELDS}
 
 
 def free_field(key: str) -> TagField:

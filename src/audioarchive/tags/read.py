@@ -47,6 +47,8 @@ class TagEntry:
 
 @dataclass(frozen=True)
 class PictureInfo:
+    """A picture embedded in an audio file, as ``audioarchive tags`` shows it."""
+
     type: str
     mime: str
     size: int

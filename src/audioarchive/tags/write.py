@@ -18,14 +18,10 @@ from typing import Any
 from mutagen import MutagenError
 from mutagen.flac import FLAC, Picture
 from mutagen.id3 import (
-    APIC,
-    CHAP,
     COMM,
-    CTOC,
     ID3,
     PCST,
     TXXX,
-    WXXX,
     CTOCFlags,
     Encoding,
     Frames,
@@ -93,14 +89,14 @@ def write_tags(path: Path, tags: TagSet) -> None:
         raise TaggingError(f"{path.name}: could not write tags ({err})") from err
 
 
-def fields_with_values(tags: TagSet) -> list[tuple[TagField, FieldValue]]:
+def _fields_with_values(tags: TagSet) -> list[tuple[TagField, FieldValue]]:
     """The fields of the table that have a value in ``tags``, in order, then its free keys."""
     values = tags.values()
     found = [(f, values[f.name]) for f in FIELDS if f.name in values]
     return found + [(free_field(key), (text,)) for key, text in tags.extra]
 
 
-def strings(value: FieldValue) -> tuple[str, ...]:
+def _texts(value: FieldValue) -> tuple[str, ...]:
     """A field's value as text: numbers in decimal, dates in ISO 8601 with their time zone."""
     if isinstance(value, datetime):
         return (value.isoformat(),)
@@ -116,13 +112,13 @@ def _write_id3(path: Path, tags: TagSet) -> None:
     with contextlib.suppress(ID3NoHeaderError):
         ID3(path).delete(path)
     id3 = ID3()
-    for tag_field, value in fields_with_values(tags):
+    for tag_field, value in _fields_with_values(tags):
         for form in tag_field.id3:
             for frame in _id3_frames(form, value, tags.language):
                 id3.add(frame)
     if tags.cover:
         id3.add(
-            APIC(
+            _FRAMES[PICTURES.id3](
                 encoding=_UTF16,
                 mime=tags.cover.mime,
                 type=PictureType.COVER_FRONT,
@@ -142,7 +138,7 @@ def _id3_frames(form: ID3Frame | ID3Date, value: FieldValue, language: str | Non
             _FRAMES[part.id](encoding=_UTF16, text=[part.pattern.format(value)])
             for part in form.parts
         ]
-    texts = strings(value)
+    texts = _texts(value)
     if form.language_code:
         texts = tuple(_iso639_2(code, code) for code in texts)
     if form.join is not None:
@@ -170,7 +166,7 @@ def _add_id3_chapters(id3: ID3, chapters: tuple[ChapterMark, ...]) -> None:
     frames = ID3_CHAPTERS
     ids = [f"chp{i}" for i in range(len(chapters))]
     id3.add(
-        CTOC(
+        _FRAMES[frames.toc](
             element_id="toc",
             flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
             child_element_ids=ids,
@@ -180,9 +176,9 @@ def _add_id3_chapters(id3: ID3, chapters: tuple[ChapterMark, ...]) -> None:
     for element_id, mark in zip(ids, chapters, strict=True):
         sub: list[Any] = [_FRAMES[frames.title](encoding=_UTF16, text=[mark.title])]
         if mark.url:
-            sub.append(WXXX(encoding=_UTF16, desc="", url=mark.url))
+            sub.append(_FRAMES[frames.link](encoding=_UTF16, desc="", url=mark.url))
         id3.add(
-            CHAP(
+            _FRAMES[frames.chapter](
                 element_id=element_id,
                 start_time=round(mark.start * 1000),
                 end_time=round(mark.end * 1000),
@@ -199,9 +195,9 @@ def _add_id3_chapters(id3: ID3, chapters: tuple[ChapterMark, ...]) -> None:
 def vorbis_comments(tags: TagSet) -> dict[str, list[str]]:
     """The Vorbis comments of ``tags`` (FLAC and Ogg), key -> values, in the table's order."""
     comments: dict[str, list[str]] = {}
-    for tag_field, value in fields_with_values(tags):
+    for tag_field, value in _fields_with_values(tags):
         for key in tag_field.vorbis:
-            comments[key] = list(strings(value))
+            comments[key] = list(_texts(value))
     for index, mark in enumerate(tags.chapters, start=1):
         start, name, url = VORBIS_CHAPTERS.keys(index)
         comments[start] = [clock_time(mark.start)]
@@ -263,7 +259,7 @@ def _write_mp4(path: Path, tags: TagSet) -> None:
 
 def _mp4_atoms(tags: TagSet) -> dict[str, Any]:
     atoms: dict[str, Any] = {}
-    for tag_field, value in fields_with_values(tags):
+    for tag_field, value in _fields_with_values(tags):
         for atom in tag_field.mp4:
             atoms[atom.atom] = _mp4_value(atom, value)
     if tags.cover:
@@ -279,7 +275,7 @@ def _mp4_value(atom: MP4Atom, value: FieldValue) -> Any:
         return [(value, 0)] if atom.shape is MP4Shape.PAIR else [value]
     if atom.shape is MP4Shape.FLAG:
         return True
-    texts = strings(value)
+    texts = _texts(value)
     if atom.join is not None:
         texts = (atom.join.join(texts),)
     if atom.limit is not None:

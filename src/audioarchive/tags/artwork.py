@@ -137,6 +137,8 @@ _COLOURS = {
     "1": "grey",
     "I": "grey",
     "I;16": "grey",
+    "I;16B": "grey",
+    "I;16L": "grey",
     "CMYK": "cmyk",
 }
 _SUFFIX_FORMATS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}

@@ -11,7 +11,7 @@ from mutagen.id3 import ID3
 from PIL import Image, ImageDraw
 
 from audioarchive.metadata.episode import load_record
-from audioarchive.tags.artwork import ArtworkError, _prepare, prepare_artwork
+from audioarchive.tags.artwork import ArtworkError, _prepare, artwork_problems, prepare_artwork
 from tests.helpers import PACKAGE_ARTWORK, Ws
 
 COLOURS: dict[str, int | tuple[int, ...]] = {
@@ -100,6 +100,30 @@ def test_too_small_and_not_an_image_are_refused(tmp_path: Path) -> None:
     fake.write_text("not an image")
     with pytest.raises(ArtworkError, match=r"fake.png: not an image Pillow can read"):
         prepare_artwork(fake)
+
+
+@pytest.mark.parametrize(
+    ("size", "mode", "fmt"),
+    [
+        ((1400, 1400), "RGB", "PNG"),
+        ((3200, 3200), "RGB", "JPEG"),
+        ((1500, 1500), "CMYK", "JPEG"),
+        ((1500, 1500), "L", "WEBP"),
+        ((1399, 1399), "RGB", "PNG"),
+        ((1500, 1400), "RGB", "JPEG"),
+    ],
+)
+def test_build_and_validate_apply_one_rule(
+    tmp_path: Path, size: tuple[int, int], mode: str, fmt: str
+) -> None:
+    """What build publishes, validate accepts; what build refuses, validate flags too."""
+    source = _image(tmp_path / f"art.{fmt.lower()}", size, mode, fmt)
+    try:
+        artwork = prepare_artwork(source)
+    except ArtworkError:
+        assert artwork_problems(source.read_bytes(), source.suffix) != []
+    else:
+        assert artwork_problems(artwork.data, artwork.suffix) == []
 
 
 def test_build_refuses_a_rectangular_show_artwork_before_any_work(built: Ws) -> None:

@@ -16,9 +16,10 @@ from mutagen.oggopus import OggOpus
 
 from audioarchive.ffmpeg import Tools
 from audioarchive.metadata.episode import load_record, public_chapters
-from audioarchive.metadata.session import Chapter, Owner, Person, Session, Show, Venue
+from audioarchive.metadata.session import Chapter, Person, Session, Venue
 from audioarchive.metadata.timeline import Timeline
 from audioarchive.tags import episode_tags, read_tags, write_tags
+from tests.feed_helpers import make_show
 from tests.helpers import PACKAGE_ARTWORK, Ws, assert_never_named, ffmpeg
 
 ENCODERS = {
@@ -27,16 +28,7 @@ ENCODERS = {
     "opus": ("-c:a", "libopus", "-b:a", "32k"),
     "m4a": ("-c:a", "aac", "-b:a", "64k"),
 }
-SHOW = Show(
-    title="Numérique et services publics",
-    description="Le cycle.",
-    language="fr",
-    author="Le Mouton Numérique",
-    owner=Owner("Le Mouton Numérique", "podcast@example.org"),
-    artwork=PACKAGE_ARTWORK,
-    categories=("Government",),
-    license="CC-BY-SA-4.0",
-)
+SHOW = make_show(description="Le cycle.", categories=("Government",), copyright=None)
 SESSION = Session(
     id="2022-10-25-non-recours",
     title="Les conséquences de la dématérialisation",

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import struct
-import subprocess
+import io
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
-from audioarchive.inspect.validate import (
-    ImageInfo,
-    artwork_problems,
-    check_chapters,
-    check_feed,
-    image_info,
-)
+from audioarchive.inspect.validate import check_chapters, check_feed
 from audioarchive.metadata.episode import Publication
+from audioarchive.tags.artwork import ImageInfo, artwork_problems, image_info
 from tests.feed_helpers import ARTWORK, BASE, make_publication, write_public_tree
-from tests.helpers import PACKAGE_ARTWORK, Ws
+from tests.helpers import PACKAGE_ARTWORK, Ws, ffmpeg
 
 RICH = "2022-10-25-a"
 MP3 = f"episodes/{RICH}/{RICH}-abcdef0123.mp3"
@@ -45,15 +40,21 @@ def edit(root: Path, old: str, new: str, count: int = 1) -> None:
     feed.write_text(text.replace(old, new, count), encoding="utf-8")
 
 
+def _image(fmt: str, mode: str, width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    options = {"compress_level": 1} if fmt == "PNG" else {}
+    Image.new(mode, (width, height)).save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
 def png(width: int, height: int, colour_type: int = 2) -> bytes:
-    header = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + header + b"\0" * 4
+    """A PNG image of the PNG colour type (0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA)."""
+    return _image("PNG", {0: "L", 2: "RGB", 3: "P", 4: "LA", 6: "RGBA"}[colour_type], width, height)
 
 
 def jpeg(width: int, height: int, components: int = 3) -> bytes:
-    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"
-    sof = b"\xff\xc0" + struct.pack(">HBHHB", 8 + 3 * components, 8, height, width, components)
-    return b"\xff\xd8" + app0 + sof + b"\x01\x11\x00" * components + b"\xff\xd9"
+    """A JPEG image of 1 (grey), 3 (RGB) or 4 (CMYK) components."""
+    return _image("JPEG", {1: "L", 3: "RGB", 4: "CMYK"}[components], width, height)
 
 
 def test_a_good_tree_has_no_problem(tree: Path) -> None:
@@ -224,21 +225,7 @@ def test_not_xml_and_missing_items(tree: Path) -> None:
 def test_image_headers(tmp_path: Path) -> None:
     assert image_info(PACKAGE_ARTWORK.read_bytes()) == ImageInfo("png", 1400, 1400, "rgb")
     made = tmp_path / "art.jpg"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=red:s=1600x1600",
-            "-frames:v",
-            "1",
-            str(made),
-        ],
-        check=True,
-    )
+    ffmpeg("-f", "lavfi", "-i", "color=c=red:s=1600x1600", "-frames:v", "1", str(made))
     assert image_info(made.read_bytes()) == ImageInfo("jpeg", 1600, 1600, "rgb")
     assert artwork_problems(made.read_bytes(), ".jpg") == []
     assert image_info(b"GIF89a") is None

@@ -15,8 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
-import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path, PurePosixPath
@@ -33,7 +32,7 @@ from audioarchive.metadata.feedmeta import check_channel_tags
 from audioarchive.metadata.recordings import probe_recordings
 from audioarchive.metadata.session import LANGUAGE, Workspace
 from audioarchive.metadata.transcript import check_transcript
-from audioarchive.tags.artwork import MAX_SIZE, MIN_SIZE  # Apple's rule, written once
+from audioarchive.tags.artwork import artwork_problems  # the one artwork check
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -364,75 +363,6 @@ def _rfc2822(text: str) -> bool:
     except (TypeError, ValueError, IndexError):
         return False
     return parsed.tzinfo is not None
-
-
-# --- artwork ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ImageInfo:
-    format: str  # "png" or "jpeg"
-    width: int
-    height: int
-    colours: str  # "rgb", "rgba", "palette", "grey", "cmyk"
-
-
-_PNG_COLOURS = {0: "grey", 2: "rgb", 3: "palette", 4: "grey", 6: "rgba"}
-_JPEG_COLOURS = {1: "grey", 3: "rgb", 4: "cmyk"}
-_SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
-
-
-def image_info(data: bytes) -> ImageInfo | None:
-    """Format, size and colours of a PNG or JPEG image from its header; ``None`` otherwise."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR" and len(data) >= 26:
-        width, height = struct.unpack(">II", data[16:24])
-        return ImageInfo("png", width, height, _PNG_COLOURS.get(data[25], "unknown"))
-    if data[:2] == b"\xff\xd8":
-        for marker, segment in _jpeg_segments(data):
-            if marker in _SOF and len(segment) >= 6:
-                height, width = struct.unpack(">HH", segment[1:5])
-                return ImageInfo("jpeg", width, height, _JPEG_COLOURS.get(segment[5], "unknown"))
-    return None
-
-
-def _jpeg_segments(data: bytes) -> Iterator[tuple[int, bytes]]:
-    index = 2
-    while index + 4 <= len(data):
-        if data[index] != 0xFF:
-            return
-        marker = data[index + 1]
-        if marker == 0xFF:  # fill byte
-            index += 1
-            continue
-        if marker in (0x01, *range(0xD0, 0xD8)):  # no length
-            index += 2
-            continue
-        if marker in (0xD9, 0xDA):  # end of image, start of scan: no header after
-            return
-        (length,) = struct.unpack(">H", data[index + 2 : index + 4])
-        yield marker, data[index + 4 : index + 2 + length]
-        index += 2 + length
-
-
-def artwork_problems(data: bytes, suffix: str) -> list[str]:
-    """Apple's artwork rules: JPEG or PNG named as such, RGB, square, 1400 to 3000 px."""
-    info = image_info(data)
-    if info is None:
-        return ["not a JPEG or PNG image; expected one (Apple Podcasts)"]
-    problems = []
-    expected = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}.get(suffix.lower())
-    if expected != info.format:
-        problems.append(
-            f"a {info.format.upper()} image named *{suffix}; expected the extension to match"
-        )
-    if info.width != info.height or not MIN_SIZE <= info.width <= MAX_SIZE:
-        problems.append(
-            f"{info.width}x{info.height} px; expected a square of "
-            f"{MIN_SIZE} to {MAX_SIZE} px (Apple Podcasts)"
-        )
-    if info.colours in ("grey", "cmyk", "unknown"):
-        problems.append(f"{info.colours} colours; expected RGB (Apple Podcasts)")
-    return problems
 
 
 # --- chapters ---------------------------------------------------------------------------------

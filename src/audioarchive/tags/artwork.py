@@ -13,6 +13,10 @@ in ``feed/images/`` and embedded in every tagged file:
   (:class:`ArtworkError`, exit 2), naming the file, the size found and what is
   expected: cropping or enlarging needs a human's eye.
 
+The rule is written once, here (:func:`size_flaw`): ``build`` applies it to the source
+images (:func:`prepare_artwork`), ``validate`` to the published ones
+(:func:`artwork_problems`), and both read images the same way (:func:`image_info`).
+
 Pillow is used only here.
 """
 
@@ -23,6 +27,7 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Literal
 
@@ -73,12 +78,31 @@ class Artwork:
 
 @dataclass(frozen=True)
 class ImageInfo:
-    """What an embedded picture is, for ``audioarchive tags``."""
+    """What an image is, read from its header: for ``validate`` and ``audioarchive tags``."""
 
-    format: str
+    format: str  # "png", "jpeg", "gif"... (Pillow's name in lower case)
     width: int
     height: int
-    mode: str
+    colours: str  # "rgb", "rgba", "palette", "grey", "cmyk" or "unknown"
+
+
+class SizeFlaw(Enum):
+    """How an image breaks the size rule of podcast directories."""
+
+    NOT_SQUARE = "not square"
+    TOO_SMALL = "too small"
+    TOO_LARGE = "too large"
+
+
+def size_flaw(width: int, height: int) -> SizeFlaw | None:
+    """Apple's rule on the artwork's size: a square of MIN_SIZE to MAX_SIZE px."""
+    if width != height:
+        return SizeFlaw.NOT_SQUARE
+    if width < MIN_SIZE:
+        return SizeFlaw.TOO_SMALL
+    if width > MAX_SIZE:
+        return SizeFlaw.TOO_LARGE
+    return None
 
 
 def prepare_artwork(path: Path, label: str | None = None) -> Artwork:
@@ -103,15 +127,58 @@ def check_artworks(workspace: Workspace) -> list[Problem]:
     return problems
 
 
-def describe_image(data: bytes) -> ImageInfo | None:
-    """Format, size and mode of an image in memory; ``None`` when it is not one Pillow reads."""
+_COLOURS = {
+    "RGB": "rgb",
+    "RGBA": "rgba",
+    "P": "palette",
+    "PA": "palette",
+    "L": "grey",
+    "LA": "grey",
+    "1": "grey",
+    "I": "grey",
+    "I;16": "grey",
+    "I;16B": "grey",
+    "I;16L": "grey",
+    "CMYK": "cmyk",
+}
+_SUFFIX_FORMATS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
+
+
+def image_info(data: bytes) -> ImageInfo | None:
+    """Format, size and colours of an image in memory; ``None`` when Pillow cannot read it."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with Image.open(io.BytesIO(data)) as image:
-                return ImageInfo(str(image.format), image.width, image.height, image.mode)
-    except (OSError, ValueError, Image.DecompressionBombError):
+                return ImageInfo(
+                    str(image.format).lower(),
+                    image.width,
+                    image.height,
+                    _COLOURS.get(image.mode, "unknown"),
+                )
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return None
+
+
+def artwork_problems(data: bytes, suffix: str) -> list[str]:
+    """A published artwork against Apple's rules: JPEG or PNG named as such, RGB, square,
+    MIN_SIZE to MAX_SIZE px (``validate``; nothing is converted)."""
+    info = image_info(data)
+    if info is None or info.format not in ("png", "jpeg"):
+        return ["not a JPEG or PNG image; expected one (Apple Podcasts)"]
+    problems = []
+    if _SUFFIX_FORMATS.get(suffix.lower()) != info.format:
+        problems.append(
+            f"a {info.format.upper()} image named *{suffix}; expected the extension to match"
+        )
+    if size_flaw(info.width, info.height) is not None:
+        problems.append(
+            f"{info.width}x{info.height} px; expected a square of "
+            f"{MIN_SIZE} to {MAX_SIZE} px (Apple Podcasts)"
+        )
+    if info.colours in ("grey", "cmyk", "unknown"):
+        problems.append(f"{info.colours} colours; expected RGB (Apple Podcasts)")
+    return problems
 
 
 @functools.lru_cache(maxsize=32)
@@ -138,7 +205,7 @@ def _prepare(path_text: str, size: int, mtime_ns: int, label: str) -> Artwork:
     image = _apply_orientation(image, conversions)
     _check_shape(image, label)
     image = _to_rgb(image, icc, transparent, conversions)
-    if image.width > MAX_SIZE:
+    if size_flaw(image.width, image.height) is SizeFlaw.TOO_LARGE:
         conversions.append(f"scaled down from {image.width}x{image.height} px")
         image = image.resize((MAX_SIZE, MAX_SIZE), Image.Resampling.LANCZOS)
     if source_format not in ("JPEG", "PNG"):
@@ -161,12 +228,13 @@ def _apply_orientation(image: Image.Image, conversions: list[str]) -> Image.Imag
 
 def _check_shape(image: Image.Image, label: str) -> None:
     found = f"{image.width}x{image.height} px"
-    if image.width != image.height:
+    flaw = size_flaw(image.width, image.height)
+    if flaw is SizeFlaw.NOT_SQUARE:
         raise ArtworkError(
             f"{label}: {found}, not square; expected {EXPECTED} "
             "(crop it to a square in an image editor)"
         )
-    if image.width < MIN_SIZE:
+    if flaw is SizeFlaw.TOO_SMALL:
         raise ArtworkError(
             f"{label}: {found}, too small; expected {EXPECTED} "
             f"(podcast directories refuse smaller artwork: export it at {MIN_SIZE} px or more)"

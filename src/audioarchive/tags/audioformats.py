@@ -5,7 +5,8 @@
 The rest reads ``bext``, ``LIST/INFO`` and ``iXML``: pure functions over the bytes of a
 RIFF/WAVE or RF64 file, so that ``audioarchive tags``
 shows a Broadcast Wave file's own metadata (the recorder, when it started, the take)
-instead of "tags: none". Read only: the project never writes these chunks.
+instead of "tags: none". Read only: the Broadcast WAV master's chunks are written by
+:mod:`audioarchive.archive.bwf`, not through the tag table.
 
 - ``bext`` (EBU Tech 3285): Description, Originator, OriginatorReference,
   OriginationDate and OriginationTime, TimeReference (samples since midnight),

@@ -69,6 +69,12 @@ TRIAL_AT = (0.2, 0.5, 0.8)
 TRIAL_LENGTH = 15.0
 #: The true peak the trial may reach before the limiter's ceiling is lowered (dB under target).
 TRIAL_PEAK_MARGIN = 0.3
+#: A first trial this close to the prediction needs no second one (LU); a loss this large
+#: is not a loss but a misreading, and is not corrected (LU).
+TRIAL_CLOSE = 0.1
+MAX_TRIAL_LOSS = 6.0
+#: The least the output may rise per dB of gain between the two trials (the limiter's share).
+MIN_TRIAL_SLOPE = 0.25
 Progress = Callable[[str, float], None]
 
 __all__ = [
@@ -346,42 +352,82 @@ def _calibrate(
     silenced: tuple[tuple[float, float], ...],
     report: Progress,
 ) -> RenderSpec:
-    """Render excerpts, compare with the prediction, and correct the full render's spec."""
+    """Render excerpts, compare with the prediction, and correct the full render's spec.
+
+    What the limiter, the noise gate and the encoder take away grows with the gain: a
+    correction measured at one gain falls short at the next. So a second trial renders
+    the excerpts again, corrected, and the correction is scaled by how much the output
+    really rose (the secant between the two trials).
+    """
     excerpts = _excerpts(job.parts, spec.start, spec.end)
     if not excerpts:
         return spec
-    trial = replace(
-        spec,
-        excerpts=excerpts,
-        mp3=job.workdir / "trial.mp3",
-        opus=None,
-        intro=None,
-        outro=None,
+    trial = replace(spec, excerpts=excerpts, mp3=job.workdir / "trial.mp3", opus=None)
+    trial = replace(trial, intro=None, outro=None)
+    predicted = _excerpt_loudness(analysis, excerpts, silenced, spec.gain_db)
+    first = _trial(tools, trial, report)
+    loss = predicted - first.integrated
+    if not math.isfinite(loss) or abs(loss) >= MAX_TRIAL_LOSS:
+        return spec
+    ceiling = _trial_ceiling(job.profile, spec.ceiling_db, first)
+    log.debug(
+        "%s: trial render lost %.2f LU, true peak %.2f dBTP",
+        job.session_id,
+        loss,
+        first.true_peak,
     )
+    if abs(loss) <= TRIAL_CLOSE and ceiling == spec.ceiling_db:
+        return replace(spec, gain_db=spec.gain_db + loss)
+    trial = replace(trial, gain_db=trial.gain_db + loss, ceiling_db=ceiling)
+    second = _trial(tools, trial, report)
+    rose = second.integrated - first.integrated
+    slope = min(max(rose / loss, MIN_TRIAL_SLOPE), 1.0) if loss and math.isfinite(rose) else 1.0
+    remaining = predicted - second.integrated
+    shift = loss + (remaining / slope if math.isfinite(remaining) else 0.0)
+    if abs(shift) >= MAX_TRIAL_LOSS:
+        shift = loss
+    log.debug(
+        "%s: second trial %.2f LU short (the output rose %.2f LU for %.2f dB): %+.2f dB",
+        job.session_id,
+        remaining,
+        rose,
+        loss,
+        shift,
+    )
+    ceiling = _trial_ceiling(job.profile, ceiling, second)
+    return replace(spec, gain_db=spec.gain_db + shift, ceiling_db=ceiling)
+
+
+def _trial(tools: Tools, trial: RenderSpec, report: Progress) -> Loudness:
+    """The loudness and true peak of a trial render of excerpts (its file removed)."""
     try:
-        result = render(tools, trial, lambda f: report("calibrate", f))
+        return render(tools, trial, lambda f: report("calibrate", f)).mp3
     finally:
         trial.mp3.unlink(missing_ok=True)
+
+
+def _excerpt_loudness(
+    analysis: Analysis,
+    excerpts: tuple[tuple[int, float, float, float], ...],
+    silenced: tuple[tuple[float, float], ...],
+    gain_db: npt.NDArray[np.float64],
+) -> float:
+    """The integrated loudness the plan predicts for the excerpts, rendered with ``gain_db``."""
     centres = analysis.centres
     inside = np.zeros(len(centres), dtype=bool)
     for _part, _offset, raw, length in excerpts:
         inside |= (centres >= raw) & (centres <= raw + length)
     for start, end in silenced:
         inside &= ~((centres >= start) & (centres <= end))
-    predicted = integrated(np.where(inside, analysis.momentary + spec.gain_db, -np.inf))
-    loss = predicted - result.mp3.integrated
-    gain_db = spec.gain_db + (loss if math.isfinite(loss) and abs(loss) < 6 else 0.0)
-    ceiling = spec.ceiling_db
-    allowed = job.profile.true_peak - TRIAL_PEAK_MARGIN
-    if math.isfinite(result.mp3.true_peak) and result.mp3.true_peak > allowed:
-        ceiling -= result.mp3.true_peak - allowed
-    log.debug(
-        "%s: trial render lost %.2f LU, true peak %.2f dBTP",
-        job.session_id,
-        loss,
-        result.mp3.true_peak,
-    )
-    return replace(spec, gain_db=gain_db, ceiling_db=ceiling)
+    return integrated(np.where(inside, analysis.momentary + gain_db, -np.inf))
+
+
+def _trial_ceiling(profile: AudioSettings, ceiling: float, trial: Loudness) -> float:
+    """The limiter's ceiling, lowered by what the trial's true peak went over the margin."""
+    allowed = profile.true_peak - TRIAL_PEAK_MARGIN
+    if math.isfinite(trial.true_peak) and trial.true_peak > allowed:
+        return ceiling - (trial.true_peak - allowed)
+    return ceiling
 
 
 def _excerpts(

@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -76,14 +77,6 @@ MAX_TRIAL_LOSS = 6.0
 #: The least the output may rise per dB of gain between the two trials (the limiter's share).
 MIN_TRIAL_SLOPE = 0.25
 Progress = Callable[[str, float], None]
-
-__all__ = [
-    "AUDIO_VERSION",
-    "AudioJob",
-    "AudioResult",
-    "LoudnessReport",
-    "process_audio",
-]
 
 
 @dataclass(frozen=True)
@@ -165,107 +158,179 @@ def process_audio(tools: Tools, job: AudioJob, progress: Progress | None = None)
     passed = pass_through(tools, job, report)
     if passed is not None:
         return passed
-    profile = job.profile
-    layout = "mono" if profile.channels == 1 else "stereo"
-    formats = ("mp3", *profile.extra_formats)
     with contextlib.ExitStack() as stack:
         master_proc, master_progress, master_info = _start_master(stack, tools, job, report)
-        analysis = analyse(tools, job.parts, layout, lambda f: report("analyse", f))
-        speech = detect_speech(analysis.momentary, analysis.voiced)
-        _refuse_silence(job, analysis, speech)
-        trim = _trim(job, speech)
-        silenced = tuple(
-            (r.start, r.end) for r in job.redactions if r.end > trim.start and r.start < trim.end
-        )
-        denoise, planned = _denoise(profile, analysis, speech, trim)
-        plan = plan_gain(
-            planned.momentary,
-            analysis.centres,
-            speech,
-            (trim.start, trim.end),
-            silenced,
-            target=profile.target_lufs,
-            levelling=profile.levelling,
-            max_range=profile.loudness_range,
-        )
-        _refuse_silent_range(job, analysis, plan, trim)
-        if plan.capped:
-            notes.append(
-                "the recording is so quiet that the gain was capped: the output is under the target"
-            )
-        intro = _jingle(tools, job, job.intro)
-        outro = _jingle(tools, job, job.outro)
-        public = {fmt: job.workdir / f"public.{fmt}" for fmt in formats}
-        tmps = {fmt: stack.enter_context(atomic_path(path)) for fmt, path in public.items()}
-        spec = RenderSpec(
-            parts=job.parts,
-            start=trim.start,
-            end=trim.end,
-            rate=profile.sample_rate,
-            channels=profile.channels,
-            gain_times=plan.times,
-            gain_db=plan.gain_db,
-            silenced=silenced,
-            ceiling_db=profile.true_peak - ENCODER_MARGIN_DB,
-            mp3=tmps["mp3"],
-            mp3_bitrate=profile.bitrate,
-            opus=tmps.get("opus"),
-            opus_bitrate=profile.opus_bitrate,
-            intro=intro,
-            outro=outro,
-            denoise=denoise,
-        )
-        spec = replace(spec, noise_profile=noise_profile(tools, spec))
-        if trim.end - trim.start > TRIAL_ABOVE:
-            spec = _calibrate(tools, job, spec, planned, silenced, report)
-        result, outputs, spec, renders = _render_on_target(tools, job, spec, report)
-        if renders > 1:
-            notes.append(f"rendered {renders} times to land on the targets")
-        missed = _misses(profile, outputs)
-        if missed:
-            log.warning("%s: %s", job.session_id, missed)
-            notes.append(missed)
+        planned = _plan(tools, job, report)
+        notes += planned.notes
+        rendered = _render_public(tools, job, stack, planned, report)
+        notes += rendered.notes
         if master_proc is not None and master_progress is not None:
             master_progress.show()
             master_proc.finish()
-    intro_seconds = len(intro) / profile.sample_rate if intro is not None else 0.0
-    room, warnings = describe_room(
-        analysis, speech, (trim.start, trim.end), denoise, result.momentary,
-        trim.start - intro_seconds,
-    )  # fmt: skip
-    for warning in warnings:
-        log.warning("%s: %s", job.session_id, warning)
+    room, warnings = _room(job, planned, rendered)
     notes += warnings
+    master = job.workdir / "master.flac" if master_proc is not None else None
+    return AudioResult(
+        public=rendered.public,
+        master=master,
+        timeline=rendered.timeline,
+        report=_report(job, planned, rendered, master_info, tuple(notes), room),
+    )
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """What the analysis found and what the render is to do (before any render)."""
+
+    analysis: Analysis
+    speech: Speech
+    trim: TrimReport
+    silenced: tuple[tuple[float, float], ...]
+    denoise: DenoisePlan | None
+    predicted: Analysis  # the analysis as the render should hear it (noise reduced)
+    gain: GainPlan
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    result: RenderResult
+    outputs: dict[str, Loudness]
+    spec: RenderSpec
+    renders: int
+    public: dict[str, Path]
+    timeline: Timeline
+    notes: tuple[str, ...]
+
+
+def _plan(tools: Tools, job: AudioJob, report: Progress) -> _Planned:
+    """Analyse the joined recording; find speech, the kept range, the noise and the gain."""
+    profile = job.profile
+    layout = "mono" if profile.channels == 1 else "stereo"
+    analysis = analyse(tools, job.parts, layout, lambda f: report("analyse", f))
+    speech = detect_speech(analysis.momentary, analysis.voiced)
+    _refuse_silence(job, analysis, speech)
+    trim = _trim(job, speech)
+    silenced = tuple(
+        (r.start, r.end) for r in job.redactions if r.end > trim.start and r.start < trim.end
+    )
+    denoise, predicted = _denoise(profile, analysis, speech, trim)
+    gain = plan_gain(
+        predicted.momentary,
+        analysis.centres,
+        speech,
+        (trim.start, trim.end),
+        silenced,
+        target=profile.target_lufs,
+        levelling=profile.levelling,
+        max_range=profile.loudness_range,
+    )
+    _refuse_silent_range(job, analysis, gain, trim)
+    notes: tuple[str, ...] = ()
+    if gain.capped:
+        notes = (
+            "the recording is so quiet that the gain was capped: the output is under the target",
+        )
+    return _Planned(analysis, speech, trim, silenced, denoise, predicted, gain, notes)
+
+
+def _render_public(
+    tools: Tools,
+    job: AudioJob,
+    stack: contextlib.ExitStack[bool | None],
+    planned: _Planned,
+    report: Progress,
+) -> _Rendered:
+    """Render the public files on target (after a trial of excerpts for a long programme)."""
+    profile = job.profile
+    trim = planned.trim
+    intro = _jingle(tools, job, job.intro)
+    outro = _jingle(tools, job, job.outro)
+    public = {fmt: job.workdir / f"public.{fmt}" for fmt in ("mp3", *profile.extra_formats)}
+    tmps = {fmt: stack.enter_context(atomic_path(path)) for fmt, path in public.items()}
+    spec = RenderSpec(
+        parts=job.parts,
+        start=trim.start,
+        end=trim.end,
+        rate=profile.sample_rate,
+        channels=profile.channels,
+        gain_times=planned.gain.times,
+        gain_db=planned.gain.gain_db,
+        silenced=planned.silenced,
+        ceiling_db=profile.true_peak - ENCODER_MARGIN_DB,
+        mp3=tmps["mp3"],
+        mp3_bitrate=profile.bitrate,
+        opus=tmps.get("opus"),
+        opus_bitrate=profile.opus_bitrate,
+        intro=intro,
+        outro=outro,
+        denoise=planned.denoise,
+    )
+    spec = replace(spec, noise_profile=noise_profile(tools, spec))
+    if trim.end - trim.start > TRIAL_ABOVE:
+        spec = _calibrate(tools, job, spec, planned.predicted, planned.silenced, report)
+    result, outputs, spec, renders = _render_on_target(tools, job, spec, report)
+    notes = []
+    if renders > 1:
+        notes.append(f"rendered {renders} times to land on the targets")
+    missed = _misses(profile, outputs)
+    if missed:
+        log.warning("%s: %s", job.session_id, missed)
+        notes.append(missed)
     timeline = Timeline(
         trim.start,
         trim.end,
         intro=len(intro) / profile.sample_rate if intro is not None else 0.0,
         outro=len(outro) / profile.sample_rate if outro is not None else 0.0,
     )
-    loudness = LoudnessReport(
-        input=analysis.loudness,
-        input_sample_peak=analysis.sample_peak,
-        output=outputs["mp3"],
-        outputs=outputs,
-        gain_db_min=plan.speech_gain_min,
-        gain_db_max=plan.speech_gain_max,
+    return _Rendered(result, outputs, spec, renders, public, timeline, tuple(notes))
+
+
+def _room(
+    job: AudioJob, planned: _Planned, rendered: _Rendered
+) -> tuple[dict[str, Any], list[str]]:
+    """The room's figures before and after, and warnings where a person should listen."""
+    trim = planned.trim
+    room, warnings = describe_room(
+        planned.analysis, planned.speech, (trim.start, trim.end), planned.denoise,
+        rendered.result.momentary, trim.start - rendered.timeline.intro,
+    )  # fmt: skip
+    for warning in warnings:
+        log.warning("%s: %s", job.session_id, warning)
+    return room, warnings
+
+
+def _report(
+    job: AudioJob,
+    planned: _Planned,
+    rendered: _Rendered,
+    master_info: dict[str, object],
+    notes: tuple[str, ...],
+    room: dict[str, Any],
+) -> LoudnessReport:
+    profile, trim, result = job.profile, planned.trim, rendered.result
+    return LoudnessReport(
+        input=planned.analysis.loudness,
+        input_sample_peak=planned.analysis.sample_peak,
+        output=rendered.outputs["mp3"],
+        outputs=rendered.outputs,
+        gain_db_min=planned.gain.speech_gain_min,
+        gain_db_max=planned.gain.speech_gain_max,
         trim=trim,
         target_lufs=profile.target_lufs,
         target_true_peak=profile.true_peak,
-        limiter_ceiling=spec.ceiling_db,
+        limiter_ceiling=rendered.spec.ceiling_db,
         limiter_max_reduction=result.limiter_max_db,
         limited_seconds=result.limited_seconds,
-        redactions=silenced,
-        intro=timeline.intro,
-        outro=timeline.outro,
+        redactions=planned.silenced,
+        intro=rendered.timeline.intro,
+        outro=rendered.timeline.outro,
         master=master_info,
-        renders=renders,
-        notes=tuple(notes),
-        speech=speech_segments(speech, analysis.centres, (trim.start, trim.end)),
+        renders=rendered.renders,
+        notes=notes,
+        speech=speech_segments(planned.speech, planned.analysis.centres, (trim.start, trim.end)),
         room=room,
     )
-    master = job.workdir / "master.flac" if master_proc is not None else None
-    return AudioResult(public=public, master=master, timeline=timeline, report=loudness)
 
 
 def _denoise(

@@ -7,6 +7,9 @@ The passes overlap so that the two cores share the work:
 - **analyse**: meanwhile a cheap pass measures the joined recording's loudness
   every 100 ms (:mod:`.analyse`); speech, trims and the gain curve come from it
   (:mod:`.level`), with no audio held in memory;
+- **calibrate**: a programme longer than :data:`TRIAL_ABOVE` has three excerpts rendered
+  twice, at the planned gain and at the corrected one, so that the full render's gain
+  allows for what the limiter, the gate and the encoder take away (:func:`_calibrate`);
 - **encode**: the streaming render (:mod:`.render`) writes the public files and
   measures the decoded MP3 while it is being written. If it misses the target
   (loudness beyond ±0.3 LU or a true peak over the ceiling, which the limiter's

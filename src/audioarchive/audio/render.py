@@ -40,14 +40,7 @@ from audioarchive.audio.limit import (
     TruePeakMeter,
     chunk_linear,
 )
-from audioarchive.ffmpeg import (
-    PIPE,
-    AudioInfo,
-    FFmpegProcess,
-    Loudness,
-    Tools,
-    parse_ebur128,
-)
+from audioarchive.ffmpeg import PIPE, AudioInfo, FFmpegProcess, Loudness, Tools, parse_ebur128
 
 log = logging.getLogger(__name__)
 

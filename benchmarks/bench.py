@@ -179,12 +179,7 @@ def _bare(meeting: Path, work: Path) -> Row:
     _run(
         row,
         [
-            "ffmpeg",
-            "-hide_banner",
-            "-nostdin",
-            "-y",
-            "-v",
-            "error",
+            *harsh.FFMPEG,
             "-i",
             str(meeting),
             "-map",

@@ -39,6 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 MP3 = ["-ac", "1", "-ar", "44100", "-c:a", "libmp3lame", "-b:a", "96k"]
 LOUDNORM = "loudnorm=I=-16:TP=-1:LRA=8"
+#: Every ffmpeg command line of the benchmarks starts so.
+FFMPEG = ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-v", "error"]
 
 
 def main() -> int:
@@ -90,23 +92,12 @@ def _timed(action: object) -> tuple[float, Path]:
 
 
 def _ffmpeg(source: Path, dest: Path, chain: str) -> Path:
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-hide_banner",
-            "-nostdin",
-            "-y",
-            "-v",
-            "error",
-            "-i",
-            str(source),
-            "-af",
-            f"aformat=channel_layouts=mono,{chain}",
-            *MP3,
-            str(dest),
-        ],
-        check=True,
-    )
+    return _encode(["-i", str(source)], f"aformat=channel_layouts=mono,{chain}", dest)
+
+
+def _encode(inputs: list[str], chain: str, dest: Path) -> Path:
+    """One ffmpeg run: ``inputs`` through the filter ``chain`` to the contenders' MP3."""
+    subprocess.run([*FFMPEG, *inputs, "-af", chain, *MP3, str(dest)], check=True)
     return dest
 
 
@@ -151,36 +142,10 @@ def _noisereduce(tools: Tools, source: Path, work: Path) -> Path:
     raw = work / "r.f32"
     raw.write_bytes(np.asarray(reduced, dtype="<f4").tobytes())
     try:
-        return _ffmpeg_raw(raw, work / "r.mp3")
+        f32 = ["-f", "f32le", "-ar", "44100", "-ac", "1", "-i", str(raw)]
+        return _encode(f32, LOUDNORM, work / "r.mp3")
     finally:
         raw.unlink()
-
-
-def _ffmpeg_raw(raw: Path, dest: Path) -> Path:
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-hide_banner",
-            "-nostdin",
-            "-y",
-            "-v",
-            "error",
-            "-f",
-            "f32le",
-            "-ar",
-            "44100",
-            "-ac",
-            "1",
-            "-i",
-            str(raw),
-            "-af",
-            LOUDNORM,
-            *MP3,
-            str(dest),
-        ],
-        check=True,
-    )
-    return dest
 
 
 def _audioarchive(

@@ -12,13 +12,8 @@ streaming render and check), :mod:`.report`, :mod:`.process` (the order of it al
 
 from __future__ import annotations
 
-from audioarchive.audio.process import (
-    AUDIO_VERSION,
-    AudioJob,
-    AudioResult,
-    LoudnessReport,
-    process_audio,
-)
+from audioarchive.audio.process import AUDIO_VERSION, AudioJob, AudioResult, process_audio
+from audioarchive.audio.report import LoudnessReport
 
 __all__ = [
     "AUDIO_VERSION",

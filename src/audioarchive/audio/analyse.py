@@ -83,6 +83,24 @@ class Analysis:
         return np.clip(ends - WINDOW / 2, 0.0, None)
 
 
+class MomentaryLog:
+    """The momentary loudness every 100 ms, read line by line from ebur128's frame log."""
+
+    def __init__(self) -> None:
+        self._values: list[float] = []
+
+    def __call__(self, line: str) -> None:
+        frame = parse_ebur128_frame(line)
+        if frame is not None:
+            self._values.append(frame.momentary)
+
+    def series(self) -> FloatArray:
+        """LUFS per step; -inf for silence (ebur128 logs -120 and under)."""
+        values = np.array(self._values, dtype=np.float64)
+        values[values <= -120.0] = -np.inf
+        return values
+
+
 def analysis_chain(layout: str) -> str:
     """Filters from the joined source to what is measured: the public channel layout."""
     return f"aformat=sample_fmts=flt:channel_layouts={layout}"
@@ -95,13 +113,7 @@ def analyse(
     progress: Callable[[float], None] | None = None,
 ) -> Analysis:
     """Run the analysis pass over the joined ``parts``."""
-    values: list[float] = []
-
-    def collect(line: str) -> None:
-        frame = parse_ebur128_frame(line)
-        if frame is not None:
-            values.append(frame.momentary)
-
+    frames = MomentaryLog()
     duration = sum(p.duration for p in parts)
     graph = (
         f"{join_graph(parts)};[joined]{analysis_chain(layout)},asplit[a][b];"
@@ -131,13 +143,12 @@ def analyse(
         stdout=PIPE,
         duration=duration,
         progress=progress,
-        on_line=collect,
+        on_line=frames,
     ) as proc:
         while data := proc.stdout.read(LISTEN_BLOCK):
             listener.push(data)
         stderr = proc.finish()
-    momentary = np.array(values, dtype=np.float64)
-    momentary[momentary <= -120.0] = -np.inf
+    momentary = frames.series()
     peak = parse_sample_peak(stderr)
     return Analysis(
         momentary=momentary,

@@ -25,12 +25,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
+from audioarchive.audio.analyse import FloatArray
+from audioarchive.audio.limit import Samples
 from audioarchive.audio.voice import Hum
-
-FloatArray = npt.NDArray[np.float64]
-Samples = npt.NDArray[np.float32]
 
 #: The rumble filter's corner (Hz): under every voice's fundamental.
 HIGHPASS = 80.0

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audioarchive.audio.assemble import master_args, master_format
 from audioarchive.audio.report import LoudnessReport, TrimReport
 from audioarchive.common.writing import atomic_path
-from audioarchive.ffmpeg import Tools, measure_loudness, run_ffmpeg
+from audioarchive.ffmpeg import Loudness, Tools, measure_loudness, run_ffmpeg
 from audioarchive.metadata.timeline import Timeline
 
 if TYPE_CHECKING:
@@ -47,8 +48,6 @@ def can_pass_through(job: AudioJob) -> bool:
 
 def pass_through(tools: Tools, job: AudioJob, report: Progress) -> AudioResult | None:
     """The episode with its MP3 frames copied, or ``None`` when it must be levelled."""
-    from audioarchive.audio.process import AudioResult  # noqa: PLC0415 (process imports us)
-
     if not can_pass_through(job):
         return None
     part = job.parts[0]
@@ -73,24 +72,41 @@ def pass_through(tools: Tools, job: AudioJob, report: Progress) -> AudioResult |
     with atomic_path(public) as tmp:
         copy = ["-v", "error", "-i", str(part.path), "-map", "0:a:0", "-c:a", "copy"]
         run_ffmpeg(tools, [*copy, "-map_metadata", "-1", "-f", "mp3", str(tmp)])
-    master, master_info = None, {}
-    if job.want_master:
-        fmt = master_format(job.parts)
-        master = job.workdir / "master.flac"
-        with atomic_path(master) as tmp:
-            run_ffmpeg(
-                tools,
-                master_args(job.parts, fmt, str(tmp)),
-                duration=part.duration,
-                progress=lambda f: report("master", f),
-            )
-        master_info = {"bits": fmt.bits, "sample_identical": fmt.exact, "notes": list(fmt.notes)}
+    master, master_info = _master(tools, job, report)
+    return _passed(job, loud, public, master, master_info)
+
+
+def _master(tools: Tools, job: AudioJob, report: Progress) -> tuple[Path | None, dict[str, object]]:
+    """The FLAC master of the MP3 (when the job wants one) and what the report says of it."""
+    if not job.want_master:
+        return None, {}
+    fmt = master_format(job.parts)
+    master = job.workdir / "master.flac"
+    with atomic_path(master) as tmp:
+        run_ffmpeg(
+            tools,
+            master_args(job.parts, fmt, str(tmp)),
+            duration=job.parts[0].duration,
+            progress=lambda f: report("master", f),
+        )
+    return master, {"bits": fmt.bits, "sample_identical": fmt.exact, "notes": list(fmt.notes)}
+
+
+def _passed(
+    job: AudioJob,
+    loud: Loudness,
+    public: Path,
+    master: Path | None,
+    master_info: dict[str, object],
+) -> AudioResult:
+    from audioarchive.audio.process import AudioResult  # noqa: PLC0415 (process imports us)
+
     note = (
         f"passed through: the MP3 was already at {loud.integrated:.1f} LUFS and "
         f"{loud.true_peak:.1f} dBTP; its frames are published unchanged (not re-encoded)"
     )
     log.info("%s: %s", job.session_id, note)
-    duration = part.duration
+    duration = job.parts[0].duration
     return AudioResult(
         public={"mp3": public},
         master=master,
@@ -102,9 +118,9 @@ def pass_through(tools: Tools, job: AudioJob, report: Progress) -> AudioResult |
             gain_db_min=0.0,
             gain_db_max=0.0,
             trim=TrimReport(0.0, duration, duration, (), None),
-            target_lufs=profile.target_lufs,
-            target_true_peak=profile.true_peak,
-            limiter_ceiling=profile.true_peak,
+            target_lufs=job.profile.target_lufs,
+            target_true_peak=job.profile.true_peak,
+            limiter_ceiling=job.profile.true_peak,
             master=master_info,
             renders=0,
             notes=(note,),

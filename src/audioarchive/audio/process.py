@@ -7,6 +7,9 @@ The passes overlap so that the two cores share the work:
 - **analyse**: meanwhile a cheap pass measures the joined recording's loudness
   every 100 ms (:mod:`.analyse`); speech, trims and the gain curve come from it
   (:mod:`.level`), with no audio held in memory;
+- **calibrate**: a programme longer than :data:`TRIAL_ABOVE` has three excerpts rendered
+  twice, at the planned gain and at the corrected one, so that the full render's gain
+  allows for what the limiter, the gate and the encoder take away (:func:`_calibrate`);
 - **encode**: the streaming render (:mod:`.render`) writes the public files and
   measures the decoded MP3 while it is being written. If it misses the target
   (loudness beyond ±0.3 LU or a true peak over the ceiling, which the limiter's
@@ -23,6 +26,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -69,15 +73,13 @@ TRIAL_AT = (0.2, 0.5, 0.8)
 TRIAL_LENGTH = 15.0
 #: The true peak the trial may reach before the limiter's ceiling is lowered (dB under target).
 TRIAL_PEAK_MARGIN = 0.3
+#: A first trial this close to the prediction needs no second one (LU); a loss this large
+#: is not a loss but a misreading, and is not corrected (LU).
+TRIAL_CLOSE = 0.1
+MAX_TRIAL_LOSS = 6.0
+#: The least the output may rise per dB of gain between the two trials (the limiter's share).
+MIN_TRIAL_SLOPE = 0.25
 Progress = Callable[[str, float], None]
-
-__all__ = [
-    "AUDIO_VERSION",
-    "AudioJob",
-    "AudioResult",
-    "LoudnessReport",
-    "process_audio",
-]
 
 
 @dataclass(frozen=True)
@@ -159,107 +161,179 @@ def process_audio(tools: Tools, job: AudioJob, progress: Progress | None = None)
     passed = pass_through(tools, job, report)
     if passed is not None:
         return passed
-    profile = job.profile
-    layout = "mono" if profile.channels == 1 else "stereo"
-    formats = ("mp3", *profile.extra_formats)
     with contextlib.ExitStack() as stack:
         master_proc, master_progress, master_info = _start_master(stack, tools, job, report)
-        analysis = analyse(tools, job.parts, layout, lambda f: report("analyse", f))
-        speech = detect_speech(analysis.momentary, analysis.voiced)
-        _refuse_silence(job, analysis, speech)
-        trim = _trim(job, speech)
-        silenced = tuple(
-            (r.start, r.end) for r in job.redactions if r.end > trim.start and r.start < trim.end
-        )
-        denoise, planned = _denoise(profile, analysis, speech, trim)
-        plan = plan_gain(
-            planned.momentary,
-            analysis.centres,
-            speech,
-            (trim.start, trim.end),
-            silenced,
-            target=profile.target_lufs,
-            levelling=profile.levelling,
-            max_range=profile.loudness_range,
-        )
-        _refuse_silent_range(job, analysis, plan, trim)
-        if plan.capped:
-            notes.append(
-                "the recording is so quiet that the gain was capped: the output is under the target"
-            )
-        intro = _jingle(tools, job, job.intro)
-        outro = _jingle(tools, job, job.outro)
-        public = {fmt: job.workdir / f"public.{fmt}" for fmt in formats}
-        tmps = {fmt: stack.enter_context(atomic_path(path)) for fmt, path in public.items()}
-        spec = RenderSpec(
-            parts=job.parts,
-            start=trim.start,
-            end=trim.end,
-            rate=profile.sample_rate,
-            channels=profile.channels,
-            gain_times=plan.times,
-            gain_db=plan.gain_db,
-            silenced=silenced,
-            ceiling_db=profile.true_peak - ENCODER_MARGIN_DB,
-            mp3=tmps["mp3"],
-            mp3_bitrate=profile.bitrate,
-            opus=tmps.get("opus"),
-            opus_bitrate=profile.opus_bitrate,
-            intro=intro,
-            outro=outro,
-            denoise=denoise,
-        )
-        spec = replace(spec, noise_profile=noise_profile(tools, spec))
-        if trim.end - trim.start > TRIAL_ABOVE:
-            spec = _calibrate(tools, job, spec, planned, silenced, report)
-        result, outputs, spec, renders = _render_on_target(tools, job, spec, report)
-        if renders > 1:
-            notes.append(f"rendered {renders} times to land on the targets")
-        missed = _misses(profile, outputs)
-        if missed:
-            log.warning("%s: %s", job.session_id, missed)
-            notes.append(missed)
+        planned = _plan(tools, job, report)
+        notes += planned.notes
+        rendered = _render_public(tools, job, stack, planned, report)
+        notes += rendered.notes
         if master_proc is not None and master_progress is not None:
             master_progress.show()
             master_proc.finish()
-    intro_seconds = len(intro) / profile.sample_rate if intro is not None else 0.0
-    room, warnings = describe_room(
-        analysis, speech, (trim.start, trim.end), denoise, result.momentary,
-        trim.start - intro_seconds,
-    )  # fmt: skip
-    for warning in warnings:
-        log.warning("%s: %s", job.session_id, warning)
+    room, warnings = _room(job, planned, rendered)
     notes += warnings
+    master = job.workdir / "master.flac" if master_proc is not None else None
+    return AudioResult(
+        public=rendered.public,
+        master=master,
+        timeline=rendered.timeline,
+        report=_report(job, planned, rendered, master_info, tuple(notes), room),
+    )
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """What the analysis found and what the render is to do (before any render)."""
+
+    analysis: Analysis
+    speech: Speech
+    trim: TrimReport
+    silenced: tuple[tuple[float, float], ...]
+    denoise: DenoisePlan | None
+    predicted: Analysis  # the analysis as the render should hear it (noise reduced)
+    gain: GainPlan
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    result: RenderResult
+    outputs: dict[str, Loudness]
+    spec: RenderSpec
+    renders: int
+    public: dict[str, Path]
+    timeline: Timeline
+    notes: tuple[str, ...]
+
+
+def _plan(tools: Tools, job: AudioJob, report: Progress) -> _Planned:
+    """Analyse the joined recording; find speech, the kept range, the noise and the gain."""
+    profile = job.profile
+    layout = "mono" if profile.channels == 1 else "stereo"
+    analysis = analyse(tools, job.parts, layout, lambda f: report("analyse", f))
+    speech = detect_speech(analysis.momentary, analysis.voiced)
+    _refuse_silence(job, analysis, speech)
+    trim = _trim(job, speech)
+    silenced = tuple(
+        (r.start, r.end) for r in job.redactions if r.end > trim.start and r.start < trim.end
+    )
+    denoise, predicted = _denoise(profile, analysis, speech, trim)
+    gain = plan_gain(
+        predicted.momentary,
+        analysis.centres,
+        speech,
+        (trim.start, trim.end),
+        silenced,
+        target=profile.target_lufs,
+        levelling=profile.levelling,
+        max_range=profile.loudness_range,
+    )
+    _refuse_silent_range(job, analysis, gain, trim)
+    notes: tuple[str, ...] = ()
+    if gain.capped:
+        notes = (
+            "the recording is so quiet that the gain was capped: the output is under the target",
+        )
+    return _Planned(analysis, speech, trim, silenced, denoise, predicted, gain, notes)
+
+
+def _render_public(
+    tools: Tools,
+    job: AudioJob,
+    stack: contextlib.ExitStack[bool | None],
+    planned: _Planned,
+    report: Progress,
+) -> _Rendered:
+    """Render the public files on target (after a trial of excerpts for a long programme)."""
+    profile = job.profile
+    trim = planned.trim
+    intro = _jingle(tools, job, job.intro)
+    outro = _jingle(tools, job, job.outro)
+    public = {fmt: job.workdir / f"public.{fmt}" for fmt in ("mp3", *profile.extra_formats)}
+    tmps = {fmt: stack.enter_context(atomic_path(path)) for fmt, path in public.items()}
+    spec = RenderSpec(
+        parts=job.parts,
+        start=trim.start,
+        end=trim.end,
+        rate=profile.sample_rate,
+        channels=profile.channels,
+        gain_times=planned.gain.times,
+        gain_db=planned.gain.gain_db,
+        silenced=planned.silenced,
+        ceiling_db=profile.true_peak - ENCODER_MARGIN_DB,
+        mp3=tmps["mp3"],
+        mp3_bitrate=profile.bitrate,
+        opus=tmps.get("opus"),
+        opus_bitrate=profile.opus_bitrate,
+        intro=intro,
+        outro=outro,
+        denoise=planned.denoise,
+    )
+    spec = replace(spec, noise_profile=noise_profile(tools, spec))
+    if trim.end - trim.start > TRIAL_ABOVE:
+        spec = _calibrate(tools, job, spec, planned.predicted, planned.silenced, report)
+    result, outputs, spec, renders = _render_on_target(tools, job, spec, report)
+    notes = []
+    if renders > 1:
+        notes.append(f"rendered {renders} times to land on the targets")
+    missed = _misses(profile, outputs)
+    if missed:
+        log.warning("%s: %s", job.session_id, missed)
+        notes.append(missed)
     timeline = Timeline(
         trim.start,
         trim.end,
         intro=len(intro) / profile.sample_rate if intro is not None else 0.0,
         outro=len(outro) / profile.sample_rate if outro is not None else 0.0,
     )
-    loudness = LoudnessReport(
-        input=analysis.loudness,
-        input_sample_peak=analysis.sample_peak,
-        output=outputs["mp3"],
-        outputs=outputs,
-        gain_db_min=plan.speech_gain_min,
-        gain_db_max=plan.speech_gain_max,
+    return _Rendered(result, outputs, spec, renders, public, timeline, tuple(notes))
+
+
+def _room(
+    job: AudioJob, planned: _Planned, rendered: _Rendered
+) -> tuple[dict[str, Any], list[str]]:
+    """The room's figures before and after, and warnings where a person should listen."""
+    trim = planned.trim
+    room, warnings = describe_room(
+        planned.analysis, planned.speech, (trim.start, trim.end), planned.denoise,
+        rendered.result.momentary, trim.start - rendered.timeline.intro,
+    )  # fmt: skip
+    for warning in warnings:
+        log.warning("%s: %s", job.session_id, warning)
+    return room, warnings
+
+
+def _report(
+    job: AudioJob,
+    planned: _Planned,
+    rendered: _Rendered,
+    master_info: dict[str, object],
+    notes: tuple[str, ...],
+    room: dict[str, Any],
+) -> LoudnessReport:
+    profile, trim, result = job.profile, planned.trim, rendered.result
+    return LoudnessReport(
+        input=planned.analysis.loudness,
+        input_sample_peak=planned.analysis.sample_peak,
+        output=rendered.outputs["mp3"],
+        outputs=rendered.outputs,
+        gain_db_min=planned.gain.speech_gain_min,
+        gain_db_max=planned.gain.speech_gain_max,
         trim=trim,
         target_lufs=profile.target_lufs,
         target_true_peak=profile.true_peak,
-        limiter_ceiling=spec.ceiling_db,
+        limiter_ceiling=rendered.spec.ceiling_db,
         limiter_max_reduction=result.limiter_max_db,
         limited_seconds=result.limited_seconds,
-        redactions=silenced,
-        intro=timeline.intro,
-        outro=timeline.outro,
+        redactions=planned.silenced,
+        intro=rendered.timeline.intro,
+        outro=rendered.timeline.outro,
         master=master_info,
-        renders=renders,
-        notes=tuple(notes),
-        speech=speech_segments(speech, analysis.centres, (trim.start, trim.end)),
+        renders=rendered.renders,
+        notes=notes,
+        speech=speech_segments(planned.speech, planned.analysis.centres, (trim.start, trim.end)),
         room=room,
     )
-    master = job.workdir / "master.flac" if master_proc is not None else None
-    return AudioResult(public=public, master=master, timeline=timeline, report=loudness)
 
 
 def _denoise(
@@ -346,42 +420,82 @@ def _calibrate(
     silenced: tuple[tuple[float, float], ...],
     report: Progress,
 ) -> RenderSpec:
-    """Render excerpts, compare with the prediction, and correct the full render's spec."""
+    """Render excerpts, compare with the prediction, and correct the full render's spec.
+
+    What the limiter, the noise gate and the encoder take away grows with the gain: a
+    correction measured at one gain falls short at the next. So a second trial renders
+    the excerpts again, corrected, and the correction is scaled by how much the output
+    really rose (the secant between the two trials).
+    """
     excerpts = _excerpts(job.parts, spec.start, spec.end)
     if not excerpts:
         return spec
-    trial = replace(
-        spec,
-        excerpts=excerpts,
-        mp3=job.workdir / "trial.mp3",
-        opus=None,
-        intro=None,
-        outro=None,
+    trial = replace(spec, excerpts=excerpts, mp3=job.workdir / "trial.mp3", opus=None)
+    trial = replace(trial, intro=None, outro=None)
+    predicted = _excerpt_loudness(analysis, excerpts, silenced, spec.gain_db)
+    first = _trial(tools, trial, report)
+    loss = predicted - first.integrated
+    if not math.isfinite(loss) or abs(loss) >= MAX_TRIAL_LOSS:
+        return spec
+    ceiling = _trial_ceiling(job.profile, spec.ceiling_db, first)
+    log.debug(
+        "%s: trial render lost %.2f LU, true peak %.2f dBTP",
+        job.session_id,
+        loss,
+        first.true_peak,
     )
+    if abs(loss) <= TRIAL_CLOSE and ceiling == spec.ceiling_db:
+        return replace(spec, gain_db=spec.gain_db + loss)
+    trial = replace(trial, gain_db=trial.gain_db + loss, ceiling_db=ceiling)
+    second = _trial(tools, trial, report)
+    rose = second.integrated - first.integrated
+    slope = min(max(rose / loss, MIN_TRIAL_SLOPE), 1.0) if loss and math.isfinite(rose) else 1.0
+    remaining = predicted - second.integrated
+    shift = loss + (remaining / slope if math.isfinite(remaining) else 0.0)
+    if abs(shift) >= MAX_TRIAL_LOSS:
+        shift = loss
+    log.debug(
+        "%s: second trial %.2f LU short (the output rose %.2f LU for %.2f dB): %+.2f dB",
+        job.session_id,
+        remaining,
+        rose,
+        loss,
+        shift,
+    )
+    ceiling = _trial_ceiling(job.profile, ceiling, second)
+    return replace(spec, gain_db=spec.gain_db + shift, ceiling_db=ceiling)
+
+
+def _trial(tools: Tools, trial: RenderSpec, report: Progress) -> Loudness:
+    """The loudness and true peak of a trial render of excerpts (its file removed)."""
     try:
-        result = render(tools, trial, lambda f: report("calibrate", f))
+        return render(tools, trial, lambda f: report("calibrate", f)).mp3
     finally:
         trial.mp3.unlink(missing_ok=True)
+
+
+def _excerpt_loudness(
+    analysis: Analysis,
+    excerpts: tuple[tuple[int, float, float, float], ...],
+    silenced: tuple[tuple[float, float], ...],
+    gain_db: npt.NDArray[np.float64],
+) -> float:
+    """The integrated loudness the plan predicts for the excerpts, rendered with ``gain_db``."""
     centres = analysis.centres
     inside = np.zeros(len(centres), dtype=bool)
     for _part, _offset, raw, length in excerpts:
         inside |= (centres >= raw) & (centres <= raw + length)
     for start, end in silenced:
         inside &= ~((centres >= start) & (centres <= end))
-    predicted = integrated(np.where(inside, analysis.momentary + spec.gain_db, -np.inf))
-    loss = predicted - result.mp3.integrated
-    gain_db = spec.gain_db + (loss if math.isfinite(loss) and abs(loss) < 6 else 0.0)
-    ceiling = spec.ceiling_db
-    allowed = job.profile.true_peak - TRIAL_PEAK_MARGIN
-    if math.isfinite(result.mp3.true_peak) and result.mp3.true_peak > allowed:
-        ceiling -= result.mp3.true_peak - allowed
-    log.debug(
-        "%s: trial render lost %.2f LU, true peak %.2f dBTP",
-        job.session_id,
-        loss,
-        result.mp3.true_peak,
-    )
-    return replace(spec, gain_db=gain_db, ceiling_db=ceiling)
+    return integrated(np.where(inside, analysis.momentary + gain_db, -np.inf))
+
+
+def _trial_ceiling(profile: AudioSettings, ceiling: float, trial: Loudness) -> float:
+    """The limiter's ceiling, lowered by what the trial's true peak went over the margin."""
+    allowed = profile.true_peak - TRIAL_PEAK_MARGIN
+    if math.isfinite(trial.true_peak) and trial.true_peak > allowed:
+        return ceiling - (trial.true_peak - allowed)
+    return ceiling
 
 
 def _excerpts(

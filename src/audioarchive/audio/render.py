@@ -30,7 +30,7 @@ from typing import IO
 
 import numpy as np
 
-from audioarchive.audio.analyse import FloatArray, analysis_chain
+from audioarchive.audio.analyse import FloatArray, MomentaryLog, analysis_chain
 from audioarchive.audio.assemble import input_args, join_graph
 from audioarchive.audio.denoise import DenoisePlan, SpectralGate
 from audioarchive.audio.limit import (
@@ -40,15 +40,7 @@ from audioarchive.audio.limit import (
     TruePeakMeter,
     chunk_linear,
 )
-from audioarchive.ffmpeg import (
-    PIPE,
-    AudioInfo,
-    FFmpegProcess,
-    Loudness,
-    Tools,
-    parse_ebur128,
-    parse_ebur128_frame,
-)
+from audioarchive.ffmpeg import PIPE, AudioInfo, FFmpegProcess, Loudness, Tools, parse_ebur128
 
 log = logging.getLogger(__name__)
 
@@ -129,15 +121,9 @@ def render(
         processes.append(decoder)
         encoder = FFmpegProcess(tools, _encoder_args(spec), stdin=PIPE, stdout=PIPE)
         processes.append(encoder)
-        values: list[float] = []
-
-        def collect(line: str) -> None:
-            frame = parse_ebur128_frame(line)
-            if frame is not None:
-                values.append(frame.momentary)
-
+        frames = MomentaryLog()
         checker = FFmpegProcess(
-            tools, _checker_args(), stdin=encoder.stdout, stdout=PIPE, on_line=collect
+            tools, _checker_args(), stdin=encoder.stdout, stdout=PIPE, on_line=frames
         )
         processes.append(checker)
         encoder.stdout.close()  # the checker owns the read end now
@@ -157,7 +143,7 @@ def render(
         limiter_max_db=limiter.max_reduction_db,
         limited_seconds=limiter.limited_seconds,
         samples=written,
-        momentary=np.where(np.array(values) <= -120.0, -np.inf, np.array(values)),
+        momentary=frames.series(),
     )
 
 
@@ -232,7 +218,7 @@ def _checker_args() -> list[str]:
     ]
 
 
-def _stream(  # noqa: PLR0915 (one pipeline: read, gate, level, limit, send)
+def _stream(
     decoder: FFmpegProcess, encoder: FFmpegProcess, limiter: TruePeakLimiter, spec: RenderSpec
 ) -> int:
     """Read, process and send every block; a thread writes, so encoding overlaps processing."""
@@ -240,38 +226,9 @@ def _stream(  # noqa: PLR0915 (one pipeline: read, gate, level, limit, send)
     outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUE_BLOCKS)
     writer = threading.Thread(target=_write_all, args=(outbox, encoder.stdin), daemon=True)
     writer.start()
-    written = 0
-
-    def send(samples: Samples) -> None:
-        nonlocal written
-        if samples.size:
-            outbox.put(samples.astype("<f4", copy=False).tobytes())
-            written += len(samples)
-
-    gate = None
-    if spec.denoise is not None and spec.denoise.strength_db > 0:
-        plan = spec.denoise
-        gate = SpectralGate(
-            spec.rate, spec.channels, plan.strength_db, plan.room_tone, spec.noise_profile
-        )
-    gains = 10 ** (spec.gain_db / 20)
-    position = 0  # programme frames processed so far
-
-    def level(block: Samples) -> None:
-        """Gain curve, redactions and limiter on ``block``, which starts at ``position``."""
-        nonlocal position
-        if not len(block):
-            return
-        chunks = -(-len(block) // CHUNK)
-        offsets = np.arange(-1, chunks + 1, dtype=np.float64) * CHUNK + CHUNK / 2
-        centres = spec.raw_times(position + offsets)
-        gain = chunk_linear(np.interp(centres, spec.gain_times, gains))[: len(block)]
-        if _redacted(centres, spec.silenced):
-            times = spec.raw_times(position + np.arange(len(block), dtype=np.float64))
-            gain *= _redaction_envelope(times, spec.silenced)
-        send(limiter.push(block * gain[:, None]))
-        position += len(block)
-
+    send = _Sender(outbox)
+    level = _Leveller(spec, limiter, send)
+    gate = _gate(spec)
     try:
         if spec.intro is not None:
             send(limiter.push(spec.intro))
@@ -295,7 +252,55 @@ def _stream(  # noqa: PLR0915 (one pipeline: read, gate, level, limit, send)
     finally:
         outbox.put(None)
         writer.join()
-    return written
+    return send.written
+
+
+def _gate(spec: RenderSpec) -> SpectralGate | None:
+    """The room-noise gate of the render, when its plan reduces the noise at all."""
+    plan = spec.denoise
+    if plan is None or plan.strength_db <= 0:
+        return None
+    return SpectralGate(
+        spec.rate, spec.channels, plan.strength_db, plan.room_tone, spec.noise_profile
+    )
+
+
+class _Sender:
+    """Queue samples for the encoder's writer thread; count the frames sent."""
+
+    def __init__(self, outbox: queue.Queue[bytes | None]) -> None:
+        self.outbox = outbox
+        self.written = 0
+
+    def __call__(self, samples: Samples) -> None:
+        if samples.size:
+            self.outbox.put(samples.astype("<f4", copy=False).tobytes())
+            self.written += len(samples)
+
+
+class _Leveller:
+    """Gain curve, redactions and limiter on the programme's blocks, in order."""
+
+    def __init__(self, spec: RenderSpec, limiter: TruePeakLimiter, send: _Sender) -> None:
+        self.spec = spec
+        self.limiter = limiter
+        self.send = send
+        self.gains = 10 ** (spec.gain_db / 20)
+        self.position = 0  # programme frames processed so far
+
+    def __call__(self, block: Samples) -> None:
+        if not len(block):
+            return
+        spec = self.spec
+        chunks = -(-len(block) // CHUNK)
+        offsets = np.arange(-1, chunks + 1, dtype=np.float64) * CHUNK + CHUNK / 2
+        centres = spec.raw_times(self.position + offsets)
+        gain = chunk_linear(np.interp(centres, spec.gain_times, self.gains))[: len(block)]
+        if _redacted(centres, spec.silenced):
+            times = spec.raw_times(self.position + np.arange(len(block), dtype=np.float64))
+            gain *= _redaction_envelope(times, spec.silenced)
+        self.send(self.limiter.push(block * gain[:, None]))
+        self.position += len(block)
 
 
 def _write_all(outbox: queue.Queue[bytes | None], sink: IO[bytes]) -> None:

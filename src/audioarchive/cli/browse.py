@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from audioarchive.cli._common import App, echo_json, handle_errors, json_option, pass_app
 from audioarchive.common.validation import format_time
-from audioarchive.ffmpeg import find_tools
 from audioarchive.inspect.browse import describe_session, list_sessions, search_sessions
-from audioarchive.tags import FileTags, read_tags
+
+if TYPE_CHECKING:
+    from audioarchive.tags import FileTags
 
 #: keys whose values are seconds: shown as clock times by ``show``
 _TIME_KEYS = frozenset(
@@ -131,6 +133,9 @@ def tags_command(app: App, file: Path, as_json: bool) -> None:
         audioarchive tags archive/2022-10-25-non-recours/2022-10-25-non-recours.flac
         audioarchive tags feed/episodes/2022-10-25-non-recours/*.mp3 --json
     """
+    from audioarchive.ffmpeg import find_tools  # noqa: PLC0415 (list and search: no mutagen)
+    from audioarchive.tags import read_tags  # noqa: PLC0415
+
     found = read_tags(file, find_tools(app.settings().tools))
     if as_json:
         echo_json(found.as_dict())

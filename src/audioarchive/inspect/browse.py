@@ -16,18 +16,20 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from audioarchive.archive.events import last_checks
 from audioarchive.common.text import fold, markdown_to_text
 from audioarchive.errors import InputError
 from audioarchive.metadata.episode import EpisodeRecord, load_record
 from audioarchive.metadata.session import Session, Workspace
 from audioarchive.metadata.transcript import TranscriptSyntaxError, read_transcript
 from audioarchive.render.catalogue import full_entry, public_time, published_chapter_starts
-from audioarchive.storage import published_paths
-from audioarchive.transcribe.index import SpokenHit
-from audioarchive.transcribe.run import spoken_lines
+
+if TYPE_CHECKING:
+    from audioarchive.transcribe.index import SpokenHit
+
+# The storage, fixity and transcription stages are imported where they are used: ``list``
+# and ``search`` load no more than they need (tests/test_imports.py).
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,8 @@ def published_ids(workspace: Workspace) -> frozenset[str]:
     ``feed/`` is the published tree, but nothing says it is served anywhere, so a
     built episode stays "built".
     """
+    from audioarchive.storage import published_paths  # noqa: PLC0415 (see the imports)
+
     published = published_paths(workspace)
     if not published:
         return frozenset()
@@ -114,6 +118,8 @@ def list_sessions(workspace: Workspace) -> list[SessionSummary]:
 
 def describe_session(workspace: Workspace, session_id: str) -> dict[str, Any]:
     """Everything known about one session: metadata, files, URLs, checksums and loudness."""
+    from audioarchive.archive.events import last_checks  # noqa: PLC0415 (see the imports)
+
     session = workspace.session(session_id)
     record = load_record(workspace.paths.state, session.id)
     data = full_entry(workspace.show, session, record, workspace.settings.site)
@@ -189,6 +195,8 @@ def search_sessions(workspace: Workspace, query: str) -> list[SearchResult]:
     terms = search_terms(query)
     if not terms:
         raise InputError(f'search: found "{query}"; expected at least one word to look for')
+    from audioarchive.transcribe.run import spoken_lines  # noqa: PLC0415 (see the imports)
+
     results = []
     spoken = spoken_lines(workspace, terms)  # machine transcripts, from the FTS5 index
     for session in workspace.sessions:

@@ -2,8 +2,9 @@
 
 ``metadata → audio → tags → feed + site → publish``. Each episode's audio is
 redone only when what determines it changed (its parts, trims, redactions,
-the audio profile); its tags only when the metadata changed; feed and pages
-are regenerated every time but written only when their bytes differ.
+the audio profile); its tags only when the metadata changed; feed, pages and
+sidecars only when what they are made from changed, and written only when their
+bytes differ (fingerprints of each step's inputs: :mod:`audioarchive.pipeline.stamps`).
 """
 
 from __future__ import annotations
@@ -42,11 +43,19 @@ from audioarchive.metadata.episode import (
     page_path,
     remove_record,
     save_record,
+    state_path,
 )
 from audioarchive.metadata.privacy import host_names, public_publication, public_session
 from audioarchive.metadata.recordings import probe_recordings
 from audioarchive.metadata.session import Session, Workspace
 from audioarchive.metadata.timeline import Timeline
+from audioarchive.pipeline.stamps import (
+    Stamps,
+    episode_inputs,
+    publication_inputs,
+    shared_inputs,
+    tree_stamp,
+)
 from audioarchive.render.catalogue import render_catalog
 from audioarchive.render.feed import render_feed
 from audioarchive.render.site import render_site
@@ -110,6 +119,8 @@ class _Context:
     tools: Tools
     force: bool
     progress: ProgressCallback
+    stamps: Stamps
+    shared: str = ""  # the fingerprint of what every episode depends on (program, settings, show)
     written: list[str] = field(default_factory=list)
 
     def note(self, path: Path) -> None:
@@ -142,29 +153,52 @@ def build(
         for folder in (paths.feed, paths.archive, paths.state):
             remove_temporaries(folder)
         record_recording_sums(part for s in selected for part in s.recording)
-        ctx = _Context(workspace, tools, force, progress or (lambda _e: None))
+        stamps = Stamps.load(paths.state)
+        ctx = _Context(workspace, tools, force, progress or (lambda _e: None), stamps)
+        ctx.shared = shared_inputs(workspace)
         results = [_build_episode(ctx, s, infos[s.id]) for s in selected]
         results = [_transcribe(ctx, s, r) for s, r in zip(selected, results, strict=True)]
         _record_creations(workspace, results)
         publication = collect_publication(workspace, ctx)
         update_index(paths.state, {i: t.key for i, t in publication.machine_transcripts.items()})
-        feed_path = paths.feed / "feed.xml"
-        files = render_public_files(public_publication(publication))
-        for relpath, data in sorted(files.items()):
-            if write_atomic(paths.feed / relpath, data):
-                ctx.note(paths.feed / relpath)
-        for relpath, data in sorted(render_archive_files(publication, paths.archive).items()):
-            if write_atomic(paths.archive / relpath, data):
-                ctx.note(paths.archive / relpath)
-        removed = _prune_feed(workspace, publication, set(files))
+        removed = _write_generated(ctx, publication)
         _forget_removed_sessions(workspace)
+        known = {s.id for s in workspace.sessions}
+        stamps.episodes = {i: k for i, k in stamps.episodes.items() if i in known}
+        stamps.save()
     return BuildReport(
         episodes=tuple(results),
         written=tuple(ctx.written),
         removed=tuple(removed),
-        feed=feed_path,
+        feed=paths.feed / "feed.xml",
         index=paths.feed / "index.html",
     )
+
+
+def _write_generated(ctx: _Context, publication: Publication) -> list[str]:
+    """Feed, pages, catalogue and archive sidecars, rendered only when what they are made
+    from changed, or a file of ``feed/`` or ``archive/`` did; the files removed from
+    ``feed/``."""
+    paths = ctx.workspace.paths
+    records = (state_path(paths.state, e.id) for e in publication.episodes)
+    inputs = publication_inputs(ctx.shared, publication, records)
+    outputs = ctx.stamps.outputs
+    if (
+        not ctx.force
+        and outputs.get("inputs") == inputs
+        and outputs.get("trees") == tree_stamp(paths.feed, paths.archive)
+    ):
+        return []
+    files = render_public_files(public_publication(publication))
+    for relpath, data in sorted(files.items()):
+        if write_atomic(paths.feed / relpath, data):
+            ctx.note(paths.feed / relpath)
+    for relpath, data in sorted(render_archive_files(publication, paths.archive).items()):
+        if write_atomic(paths.archive / relpath, data):
+            ctx.note(paths.archive / relpath)
+    removed = _prune_feed(ctx.workspace, publication, set(files))
+    ctx.stamps.outputs = {"inputs": inputs, "trees": tree_stamp(paths.feed, paths.archive)}
+    return removed
 
 
 def _record_creations(workspace: Workspace, results: Sequence[EpisodeResult]) -> None:
@@ -306,9 +340,22 @@ def _build_episode(ctx: _Context, session: Session, infos: tuple[AudioInfo, ...]
         return EpisodeResult(session.id, "failed", message)
 
 
-def _build_episode_unchecked(
-    ctx: _Context, session: Session, infos: tuple[AudioInfo, ...]
-) -> EpisodeResult:
+@dataclass(frozen=True)
+class _EpisodePlan:
+    """What one episode's build starts from: its last record and whether its audio and
+    master are current."""
+
+    previous: EpisodeRecord | None
+    sources: tuple[SourceFile, ...]
+    audio_key: str
+    cache: Path
+    master_dest: Path
+    public_cache: dict[str, Path]
+    audio_current: bool
+    master_current: bool
+
+
+def _plan_episode(ctx: _Context, session: Session, infos: tuple[AudioInfo, ...]) -> _EpisodePlan:
     workspace = ctx.workspace
     paths = workspace.paths
     previous = load_record(paths.state, session.id)
@@ -320,47 +367,127 @@ def _build_episode_unchecked(
     public_cache = {
         fmt: cache / f"public.{fmt}" for fmt in ("mp3", *workspace.settings.audio.extra_formats)
     }
-    audio_current = (
-        not ctx.force
+    current = not ctx.force and previous is not None and master_dest.is_file()
+    return _EpisodePlan(
+        previous=previous,
+        sources=sources,
+        audio_key=audio_key,
+        cache=cache,
+        master_dest=master_dest,
+        public_cache=public_cache,
+        # a master of another format ([archive] master) is rendered again
+        audio_current=current
         and previous is not None
         and previous.audio_key == audio_key
-        and all(p.is_file() for p in public_cache.values())
-        and master_dest.is_file()  # a master of another format ([archive] master): render it
-    )
-    master_current = (
-        not ctx.force
+        and all(p.is_file() for p in public_cache.values()),
+        master_current=current
         and previous is not None
         and previous.master is not None
-        and _master_key(previous.sources) == _master_key(sources)
-        and master_dest.is_file()
+        and _master_key(previous.sources) == _master_key(sources),
     )
+
+
+def _outputs_there(ctx: _Context, plan: _EpisodePlan, record: EpisodeRecord) -> bool:
+    """The files of the last build are all there (checked by their presence only)."""
+    mode = ctx.workspace.settings.archive.master
+    return (
+        all((ctx.workspace.paths.feed / m.path).is_file() for m in record.media)
+        and plan.master_current
+        and (mode != "both" or plan.master_dest.with_suffix(".wav").is_file())
+    )
+
+
+def _build_episode_unchecked(
+    ctx: _Context, session: Session, infos: tuple[AudioInfo, ...]
+) -> EpisodeResult:
+    plan = _plan_episode(ctx, session, infos)
+    previous = plan.previous
+    if (
+        previous is not None
+        and plan.audio_current
+        and ctx.stamps.episodes.get(session.id)
+        == episode_inputs(ctx.shared, session, plan.audio_key, previous.tag_key)
+        and _outputs_there(ctx, plan, previous)
+    ):  # nothing its tags are made from changed: they are not recomputed
+        return EpisodeResult(session.id, "unchanged", "up to date", previous)
+    ctx.stamps.episodes.pop(session.id, None)
+    result = _build_planned(ctx, session, infos, plan)
+    if result.record is not None:
+        ctx.stamps.episodes[session.id] = episode_inputs(
+            ctx.shared, session, plan.audio_key, result.record.tag_key
+        )
+    return result
+
+
+def _build_planned(
+    ctx: _Context, session: Session, infos: tuple[AudioInfo, ...], plan: _EpisodePlan
+) -> EpisodeResult:
+    workspace, previous = ctx.workspace, plan.previous
     status: Status = "unchanged"
-    if audio_current and previous is not None:
+    if plan.audio_current and previous is not None:
         timeline, loudness = previous.timeline, previous.loudness
         new_master: Path | None = None
     else:
         log.info("%s: processing audio", session.id)
         _warn_about_damage(ctx, infos)
-        result = _process(ctx, session, infos, cache, want_master=not master_current)
+        result = _process(ctx, session, infos, plan.cache, want_master=not plan.master_current)
         timeline, loudness = result.timeline, result.report.as_dict()
         new_master = result.master
         status = "built"
-    tagset, master_tagset = _tagsets(workspace, session, timeline, sources, loudness)
-    tag_key = _tag_key(workspace, audio_key, tagset, master_tagset, sources)
-    outputs_current = (
-        previous is not None
+    tagset, master_tagset = _tagsets(workspace, session, timeline, plan.sources, loudness)
+    tag_key = _tag_key(workspace, plan.audio_key, tagset, master_tagset, plan.sources)
+    if (
+        status == "unchanged"
+        and previous is not None
         and previous.tag_key == tag_key
-        and all((paths.feed / m.path).is_file() for m in previous.media)
-        and master_current
-        and (mode != "both" or master_dest.with_suffix(".wav").is_file())
-    )
-    if status == "unchanged" and outputs_current and previous is not None:
+        and _outputs_there(ctx, plan, previous)
+    ):
         return EpisodeResult(session.id, "unchanged", "up to date", previous)
     if new_master is None and previous is not None and previous.master is not None:
-        _check_master_fixity(ctx, master_dest, previous.master.sha256, session.id)
+        _check_master_fixity(ctx, plan.master_dest, previous.master.sha256, session.id)
     ctx.progress(ProgressEvent("tags", session.id, 0.0))
+    media, master, preservation = _write_outputs(
+        ctx, session, infos, plan, new_master, (tagset, master_tagset)
+    )
+    ctx.progress(ProgressEvent("tags", session.id, 1.0))
+    record = EpisodeRecord(
+        id=session.id,
+        audio_key=plan.audio_key,
+        tag_key=tag_key,
+        timeline=timeline,
+        media=media,
+        master=master,
+        preservation=preservation,
+        sources=plan.sources,
+        loudness=loudness,
+        processing={
+            "audioarchive": __version__,
+            "ffmpeg": ctx.tools.version,
+            "audio": asdict(workspace.settings.audio),
+        },
+    )
+    save_record(workspace.paths.state, record)
+    _forget_pending_master(workspace, session.id)
+    if status == "unchanged":
+        status = "retagged"
+    return EpisodeResult(
+        session.id, status, "audio rendered" if status == "built" else "tags updated", record
+    )
+
+
+def _write_outputs(
+    ctx: _Context,
+    session: Session,
+    infos: tuple[AudioInfo, ...],
+    plan: _EpisodePlan,
+    new_master: Path | None,
+    tagsets: tuple[TagSet, TagSet],
+) -> tuple[tuple[OutputFile, ...], OutputFile, OutputFile | None]:
+    """The tagged public files, the master, and its Broadcast WAV copy ([archive] both)."""
+    tagset, master_tagset = tagsets
+    master_dest = plan.master_dest
     media = tuple(
-        _publish_media(ctx, session, fmt, src, tagset) for fmt, src in public_cache.items()
+        _publish_media(ctx, session, fmt, src, tagset) for fmt, src in plan.public_cache.items()
     )
     master_src = new_master if new_master is not None else master_dest
     if master_dest.suffix == ".wav":
@@ -373,33 +500,10 @@ def _build_episode_unchecked(
         )
     preservation = (
         _write_bwf_master(ctx, session, infos, master_dest, master_dest.with_suffix(".wav"))
-        if mode == "both"
+        if ctx.workspace.settings.archive.master == "both"
         else None
     )
-    ctx.progress(ProgressEvent("tags", session.id, 1.0))
-    record = EpisodeRecord(
-        id=session.id,
-        audio_key=audio_key,
-        tag_key=tag_key,
-        timeline=timeline,
-        media=media,
-        master=master,
-        preservation=preservation,
-        sources=sources,
-        loudness=loudness,
-        processing={
-            "audioarchive": __version__,
-            "ffmpeg": ctx.tools.version,
-            "audio": asdict(workspace.settings.audio),
-        },
-    )
-    save_record(paths.state, record)
-    _forget_pending_master(workspace, session.id)
-    if status == "unchanged":
-        status = "retagged"
-    return EpisodeResult(
-        session.id, status, "audio rendered" if status == "built" else "tags updated", record
-    )
+    return media, master, preservation
 
 
 def _transcribe(ctx: _Context, session: Session, result: EpisodeResult) -> EpisodeResult:

@@ -49,6 +49,12 @@ class App:
 
         return load_workspace(self.root, self.settings())
 
+    def collection(self) -> Workspace:
+        """The workspace, from a cache when no file it is read from changed."""
+        from audioarchive.inspect.browse import load_collection  # noqa: PLC0415
+
+        return load_collection(self.root, self.settings())
+
     @property
     def progress(self) -> Progress:
         if self._progress is None:

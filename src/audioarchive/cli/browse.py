@@ -38,7 +38,7 @@ def list_command(app: App, as_json: bool) -> None:
         audioarchive list
         audioarchive list --json
     """
-    rows = list_sessions(app.workspace())
+    rows = list_sessions(app.collection())
     if as_json:
         echo_json([r.as_dict() for r in rows])
         return
@@ -67,7 +67,7 @@ def show_command(app: App, session: str, as_json: bool) -> None:
         audioarchive show 2022-10-25-non-recours
         audioarchive show 2022-10-25-non-recours --json
     """
-    data = describe_session(app.workspace(), session)
+    data = describe_session(app.collection(), session)
     if as_json:
         echo_json(data)
         return
@@ -92,7 +92,7 @@ def search_command(app: App, text: tuple[str, ...], as_json: bool) -> None:
         audioarchive search dematerialisation
         audioarchive search caf controle --json
     """
-    results = search_sessions(app.workspace(), " ".join(text))
+    results = search_sessions(app.collection(), " ".join(text))
     if as_json:
         echo_json([r.as_dict() for r in results])
         return

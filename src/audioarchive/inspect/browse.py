@@ -11,17 +11,25 @@ Times in JSON are seconds (floats, millisecond precision).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import os
+import pickle
 import re
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from audioarchive.common.fingerprint import digest, file_stamp, program_stamp
 from audioarchive.common.text import fold, markdown_to_text
-from audioarchive.errors import InputError
+from audioarchive.common.writing import write_atomic
+from audioarchive.config import Settings
+from audioarchive.errors import AudioArchiveError, InputError
 from audioarchive.metadata.episode import EpisodeRecord, load_record
-from audioarchive.metadata.session import Session, Workspace
+from audioarchive.metadata.session import Session, Workspace, load_workspace
 from audioarchive.metadata.transcript import TranscriptSyntaxError, read_transcript
 from audioarchive.render.catalogue import full_entry, public_time, published_chapter_starts
 
@@ -54,6 +62,84 @@ class SessionSummary:
             "duration": round(self.duration, 3) if self.duration is not None else None,
             "status": self.status,
         }
+
+
+# --- the collection, loaded once per change ---------------------------------------------------
+
+CACHE_FILE = "collection.pickle"
+_CACHE_VERSION = 1
+_RACY_NS = 2_000_000_000  # a file changed this recently may change again with the same time
+
+
+def load_collection(root: Path, settings: Settings) -> Workspace:
+    """The workspace, as :func:`load_workspace` loads and checks it, from the state folder's
+    cache when no file it was read from changed since (same size and modification time):
+    session files, the show, the settings, the folders of ``metadata/`` and
+    ``recordings/``, every file a session names, and the program itself.
+
+    For ``list``, ``search``, ``show``, ``build`` and ``publish`` (``validate`` always
+    reads every file): loading and checking 500 session files takes most of a second. A
+    workspace with a problem is never cached: it is loaded again and the problem reported.
+    """
+    paths = settings.paths
+    cache = paths.state / CACHE_FILE
+    key = _collection_key(settings)
+    try:
+        with cache.open("rb") as stream:
+            stored = pickle.load(stream)  # noqa: S301 (our own state folder)
+        if stored["version"] == _CACHE_VERSION and stored["key"] == key[0]:
+            show, sessions, example = stored["collection"]
+            if all(file_stamp(name) == stamp for name, stamp in stored["files"]):
+                return Workspace(settings, show, sessions, example)
+    except FileNotFoundError:
+        pass
+    except Exception as err:
+        log.debug("%s: not used (%s)", cache, err)
+    workspace = load_workspace(root, settings)
+    if paths.state.is_dir() and key[1] < time.time_ns() - _RACY_NS:
+        files = [(str(p), file_stamp(str(p))) for p in _named_files(workspace)]
+        # not the settings, which may hold credentials
+        collection = (workspace.show, workspace.sessions, workspace.example)
+        data = {"version": _CACHE_VERSION, "key": key[0], "files": files, "collection": collection}
+        try:
+            write_atomic(cache, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+        except (OSError, AudioArchiveError) as err:  # a read-only state folder: no cache
+            log.debug("%s: not written (%s)", cache, err)
+    return workspace
+
+
+def _collection_key(settings: Settings) -> tuple[str, int]:
+    """The fingerprint of the folders a workspace is read from, and their newest file's
+    time (a cache made right after a change might not see the next one)."""
+    paths = settings.paths
+    entries: list[tuple[str, int, int]] = []
+    folders = [paths.sessions, paths.metadata]
+    try:
+        with os.scandir(paths.recordings) as found:
+            folders += sorted(Path(e.path) for e in found if e.is_dir())
+    except OSError:
+        pass
+    for folder in folders:
+        try:
+            with os.scandir(folder) as found:
+                for entry in found:
+                    info = entry.stat()
+                    entries.append((entry.path, info.st_size, info.st_mtime_ns))
+        except OSError:
+            continue
+    entries.sort()
+    newest = max((e[2] for e in entries), default=0)
+    return digest(program_stamp(), settings, entries), newest
+
+
+def _named_files(workspace: Workspace) -> Iterator[Path]:
+    """Every file the show and the sessions name (artwork, jingles, recordings, transcripts)."""
+    sessions = (*workspace.sessions, *([workspace.example] if workspace.example else []))
+    items: tuple[Any, ...] = (workspace.show, *sessions)
+    for item in items:
+        for value in (getattr(item, f.name) for f in dataclasses.fields(item)):
+            values = value if isinstance(value, tuple) else (value,)
+            yield from (v for v in values if isinstance(v, Path))
 
 
 # --- status -----------------------------------------------------------------------------------

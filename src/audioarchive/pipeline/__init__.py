@@ -22,10 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from audioarchive._version import __version__
-from audioarchive.archive.bwf import bwf_metadata, write_bwf
 from audioarchive.archive.events import record_creation
 from audioarchive.archive.fixity import record_recording_sums
-from audioarchive.archive.sidecar import render_archive_files
 from audioarchive.common.locking import workspace_lock
 from audioarchive.common.mediatypes import media_type
 from audioarchive.common.text import sha256_bytes, sha256_file
@@ -51,14 +49,12 @@ from audioarchive.metadata.session import Session, Workspace
 from audioarchive.metadata.timeline import Timeline
 from audioarchive.pipeline.stamps import (
     Stamps,
+    digest,
     episode_inputs,
     publication_inputs,
     shared_inputs,
     tree_stamp,
 )
-from audioarchive.render.catalogue import render_catalog
-from audioarchive.render.feed import render_feed
-from audioarchive.render.site import render_site
 from audioarchive.storage import Forecast, UploadReport
 from audioarchive.storage import connect as connect_storage
 from audioarchive.storage.plan import PENDING_NAME
@@ -121,6 +117,7 @@ class _Context:
     progress: ProgressCallback
     stamps: Stamps
     shared: str = ""  # the fingerprint of what every episode depends on (program, settings, show)
+    sessions: dict[str, str] = field(default_factory=dict)  # each session's fingerprint, by id
     written: list[str] = field(default_factory=list)
 
     def note(self, path: Path) -> None:
@@ -181,7 +178,7 @@ def _write_generated(ctx: _Context, publication: Publication) -> list[str]:
     ``feed/``."""
     paths = ctx.workspace.paths
     records = (state_path(paths.state, e.id) for e in publication.episodes)
-    inputs = publication_inputs(ctx.shared, publication, records)
+    inputs = publication_inputs(ctx.shared, publication, ctx.sessions, records)
     outputs = ctx.stamps.outputs
     if (
         not ctx.force
@@ -189,6 +186,8 @@ def _write_generated(ctx: _Context, publication: Publication) -> list[str]:
         and outputs.get("trees") == tree_stamp(paths.feed, paths.archive)
     ):
         return []
+    from audioarchive.archive.sidecar import render_archive_files  # noqa: PLC0415 (as above)
+
     files = render_public_files(public_publication(publication))
     for relpath, data in sorted(files.items()):
         if write_atomic(paths.feed / relpath, data):
@@ -216,6 +215,11 @@ def _record_creations(workspace: Workspace, results: Sequence[EpisodeResult]) ->
 
 def render_public_files(publication: Publication) -> dict[str, bytes]:
     """Every generated file of ``feed/`` but the media: pages, feed, catalogue, chapters…"""
+    # imported here: a build with nothing changed renders nothing (and loads no template)
+    from audioarchive.render.catalogue import render_catalog  # noqa: PLC0415
+    from audioarchive.render.feed import render_feed  # noqa: PLC0415
+    from audioarchive.render.site import render_site  # noqa: PLC0415
+
     files: dict[str, bytes] = {}
     files.update(render_site(publication))
     files.update(render_catalog(publication))
@@ -355,12 +359,15 @@ class _EpisodePlan:
     master_current: bool
 
 
-def _plan_episode(ctx: _Context, session: Session, infos: tuple[AudioInfo, ...]) -> _EpisodePlan:
+def _plan_episode(
+    ctx: _Context,
+    session: Session,
+    previous: EpisodeRecord | None,
+    sources: tuple[SourceFile, ...],
+    audio_key: str,
+) -> _EpisodePlan:
     workspace = ctx.workspace
     paths = workspace.paths
-    previous = load_record(paths.state, session.id)
-    sources = _sources(session, infos, previous)
-    audio_key = _audio_key(workspace, session, sources)
     cache = paths.state / "cache" / session.id
     mode = workspace.settings.archive.master
     master_dest = paths.archive / session.id / f"{session.id}.{'wav' if mode == 'bwf' else 'flac'}"
@@ -383,8 +390,20 @@ def _plan_episode(ctx: _Context, session: Session, infos: tuple[AudioInfo, ...])
         master_current=current
         and previous is not None
         and previous.master is not None
-        and _master_key(previous.sources) == _master_key(sources),
+        and (sources is previous.sources or _master_key(previous.sources) == _master_key(sources)),
     )
+
+
+def _up_to_date(ctx: _Context, session: Session, previous: EpisodeRecord) -> bool:
+    """Nothing the episode is made from changed since its last build (its session and the
+    files it names, the show, the settings, the program: its audio and tag keys would be
+    the same), and its files are there: nothing is recomputed, not even its keys."""
+    if ctx.force or ctx.stamps.episodes.get(session.id) != episode_inputs(
+        ctx.shared, ctx.sessions[session.id], previous.audio_key, previous.tag_key
+    ):
+        return False
+    plan = _plan_episode(ctx, session, previous, previous.sources, previous.audio_key)
+    return plan.audio_current and _outputs_there(ctx, plan, previous)
 
 
 def _outputs_there(ctx: _Context, plan: _EpisodePlan, record: EpisodeRecord) -> bool:
@@ -400,21 +419,18 @@ def _outputs_there(ctx: _Context, plan: _EpisodePlan, record: EpisodeRecord) -> 
 def _build_episode_unchecked(
     ctx: _Context, session: Session, infos: tuple[AudioInfo, ...]
 ) -> EpisodeResult:
-    plan = _plan_episode(ctx, session, infos)
-    previous = plan.previous
-    if (
-        previous is not None
-        and plan.audio_current
-        and ctx.stamps.episodes.get(session.id)
-        == episode_inputs(ctx.shared, session, plan.audio_key, previous.tag_key)
-        and _outputs_there(ctx, plan, previous)
-    ):  # nothing its tags are made from changed: they are not recomputed
+    previous = load_record(ctx.workspace.paths.state, session.id)
+    ctx.sessions[session.id] = digest(session)
+    if previous is not None and _up_to_date(ctx, session, previous):
         return EpisodeResult(session.id, "unchanged", "up to date", previous)
     ctx.stamps.episodes.pop(session.id, None)
+    sources = _sources(session, infos, previous)
+    audio_key = _audio_key(ctx.workspace, session, sources)
+    plan = _plan_episode(ctx, session, previous, sources, audio_key)
     result = _build_planned(ctx, session, infos, plan)
     if result.record is not None:
         ctx.stamps.episodes[session.id] = episode_inputs(
-            ctx.shared, session, plan.audio_key, result.record.tag_key
+            ctx.shared, ctx.sessions[session.id], plan.audio_key, result.record.tag_key
         )
     return result
 
@@ -667,6 +683,7 @@ def _write_bwf_master(
     ctx: _Context, session: Session, infos: tuple[AudioInfo, ...], src: Path, dest: Path
 ) -> OutputFile:
     """The Broadcast WAV master from ``src`` (the FLAC, or the previous BWF): same samples."""
+    from audioarchive.archive.bwf import bwf_metadata, write_bwf  # noqa: PLC0415 (BWF only)
     from audioarchive.audio.assemble import master_format  # noqa: PLC0415 (see _audio_version)
 
     first = infos[0]

@@ -19,77 +19,26 @@ setting, artwork, session file, a file of ``feed/`` edited or removed) renders a
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import enum
-import hashlib
 import json
-import os
-import stat
 from collections.abc import Iterable, Mapping
-from functools import cache
-from pathlib import Path, PurePath
-from typing import Any
+from pathlib import Path
 
-from audioarchive._version import __version__
+from audioarchive.common.fingerprint import digest, program_stamp, tree_stamp
 from audioarchive.common.writing import write_atomic
 from audioarchive.metadata.episode import Publication
-from audioarchive.metadata.session import Session, Workspace
+from audioarchive.metadata.session import Workspace
+
+__all__ = [
+    "Stamps",
+    "digest",
+    "episode_inputs",
+    "publication_inputs",
+    "shared_inputs",
+    "tree_stamp",
+]
 
 STAMPS_FILE = "build-stamps.json"
 STAMPS_VERSION = 1
-
-
-def digest(*parts: object) -> str:
-    blob = json.dumps([canonical(p) for p in parts], sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(blob.encode()).hexdigest()[:24]
-
-
-def canonical(value: object) -> Any:
-    """``value`` as JSON data that is the same in every run for the same inputs: sets in
-    order, dataclasses as their fields, and each existing file as its path, size and time
-    (so that a file's new content changes the fingerprint)."""
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    if isinstance(value, PurePath):
-        return _file_stamp(str(value))
-    if isinstance(value, enum.Enum):
-        return canonical(value.value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {f.name: canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        return [type(value).__name__, fields]
-    if isinstance(value, Mapping):
-        return sorted(([str(k), canonical(v)] for k, v in value.items()), key=repr)
-    if isinstance(value, set | frozenset):
-        return sorted((canonical(v) for v in value), key=repr)
-    if isinstance(value, list | tuple):
-        return [canonical(v) for v in value]
-    if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
-        return repr(value)
-    return [type(value).__name__, repr(value)]
-
-
-def _file_stamp(path: str) -> Any:
-    try:
-        info = os.stat(path)  # noqa: PTH116 (thousands of files: no Path object for each)
-    except OSError:
-        return path
-    if not stat.S_ISREG(info.st_mode):
-        return path  # a folder's time changes with every file written in it
-    return [path, info.st_size, info.st_mtime_ns]
-
-
-@cache
-def program_stamp() -> str:
-    """The program's version and every file of the package (code, templates): a new
-    release, or an edited template in a development install, renders everything again."""
-    package = Path(__file__).resolve().parents[1]
-    entries = []
-    for folder, dirs, files in os.walk(package):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(files):
-            if not name.endswith((".pyc", ".pyo")):
-                entries.append(_file_stamp(f"{folder}/{name}"))
-    return digest(__version__, entries)
 
 
 def shared_inputs(workspace: Workspace) -> str:
@@ -97,17 +46,21 @@ def shared_inputs(workspace: Workspace) -> str:
     return digest(program_stamp(), workspace.settings, workspace.show)
 
 
-def episode_inputs(shared: str, session: Session, *keys: str) -> str:
+def episode_inputs(shared: str, session: str, *keys: str) -> str:
+    """An episode's fingerprint: ``session`` is its session's (:func:`digest`)."""
     return digest(shared, session, keys)
 
 
-def publication_inputs(shared: str, publication: Publication, records: Iterable[Path]) -> str:
-    """The publication's fingerprint: its sessions and the record files of its episodes
-    (rewritten whenever an episode's audio or tags change)."""
+def publication_inputs(
+    shared: str, publication: Publication, sessions: Mapping[str, str], records: Iterable[Path]
+) -> str:
+    """The publication's fingerprint: its sessions (``sessions``: the fingerprints already
+    made, by id) and the record files of its episodes (rewritten whenever an episode's
+    audio or tags change)."""
     return digest(
         shared,
         publication.site,
-        [e.session for e in publication.episodes],
+        [sessions.get(e.id) or digest(e.session) for e in publication.episodes],
         list(records),
         publication.upcoming,
         publication.artwork,
@@ -115,16 +68,6 @@ def publication_inputs(shared: str, publication: Publication, records: Iterable[
         publication.image_sizes,
         {i: t.key for i, t in publication.machine_transcripts.items()},
     )
-
-
-def tree_stamp(*folders: Path) -> str:
-    """Every file under ``folders`` with its size and time."""
-    entries: list[Any] = []
-    for top in folders:
-        for folder, dirs, files in os.walk(top):
-            dirs.sort()
-            entries.extend(_file_stamp(f"{folder}/{name}") for name in sorted(files))
-    return digest(entries)
 
 
 @dataclasses.dataclass

@@ -80,3 +80,13 @@ def test_a_broken_session_file_is_reported_not_hidden_by_the_cache(cached: Ws) -
 def test_a_damaged_cache_is_loaded_again(cached: Ws) -> None:
     (cached.root / ".audioarchive" / CACHE_FILE).write_bytes(b"not a pickle")
     assert _list(cached)["2023-06-06-b"]["title"] == "Voirie"
+
+
+def test_validate_reads_every_file_and_refreshes_the_cache(cached: Ws) -> None:
+    cache = cached.root / ".audioarchive" / CACHE_FILE
+    cache.unlink()
+    result = cached.run("validate")
+    assert result.exit_code == 0, result.output
+    written = cache.stat().st_mtime_ns  # validate's full load, cached for list
+    assert _list(cached)["2023-06-06-b"]["title"] == "Voirie"
+    assert cache.stat().st_mtime_ns == written

@@ -45,9 +45,10 @@ class App:
         return load_settings(self.root)
 
     def workspace(self) -> Workspace:
-        from audioarchive.metadata.session import load_workspace  # noqa: PLC0415
+        """The workspace, every file read and checked (the result cached for the others)."""
+        from audioarchive.inspect.browse import load_collection  # noqa: PLC0415
 
-        return load_workspace(self.root, self.settings())
+        return load_collection(self.root, self.settings(), reload=True)
 
     def collection(self) -> Workspace:
         """The workspace, from a cache when no file it is read from changed."""

@@ -29,7 +29,7 @@ from audioarchive.common.writing import write_atomic
 from audioarchive.config import Settings
 from audioarchive.errors import AudioArchiveError, InputError
 from audioarchive.metadata.episode import EpisodeRecord, load_record
-from audioarchive.metadata.session import Session, Workspace, load_workspace
+from audioarchive.metadata.session import Session, Show, Workspace, load_workspace
 from audioarchive.metadata.transcript import TranscriptSyntaxError, read_transcript
 from audioarchive.render.catalogue import full_entry, public_time, published_chapter_starts
 
@@ -71,7 +71,7 @@ _CACHE_VERSION = 1
 _RACY_NS = 2_000_000_000  # a file changed this recently may change again with the same time
 
 
-def load_collection(root: Path, settings: Settings) -> Workspace:
+def load_collection(root: Path, settings: Settings, *, reload: bool = False) -> Workspace:
     """The workspace, as :func:`load_workspace` loads and checks it, from the state folder's
     cache when no file it was read from changed since (same size and modification time):
     session files, the show, the settings, the folders of ``metadata/`` and
@@ -80,21 +80,14 @@ def load_collection(root: Path, settings: Settings) -> Workspace:
     For ``list``, ``search``, ``show``, ``build`` and ``publish`` (``validate`` always
     reads every file): loading and checking 500 session files takes most of a second. A
     workspace with a problem is never cached: it is loaded again and the problem reported.
+    ``reload``: read every file (and cache the result), as ``validate`` does.
     """
     paths = settings.paths
     cache = paths.state / CACHE_FILE
     key = _collection_key(settings)
-    try:
-        with cache.open("rb") as stream:
-            stored = pickle.load(stream)  # noqa: S301 (our own state folder)
-        if stored["version"] == _CACHE_VERSION and stored["key"] == key[0]:
-            show, sessions, example = stored["collection"]
-            if all(file_stamp(name) == stamp for name, stamp in stored["files"]):
-                return Workspace(settings, show, sessions, example)
-    except FileNotFoundError:
-        pass
-    except Exception as err:
-        log.debug("%s: not used (%s)", cache, err)
+    found = None if reload else _read_cache(cache, key[0])
+    if found is not None:
+        return Workspace(settings, *found)
     workspace = load_workspace(root, settings)
     if paths.state.is_dir() and key[1] < time.time_ns() - _RACY_NS:
         files = [(str(p), file_stamp(str(p))) for p in _named_files(workspace)]
@@ -106,6 +99,25 @@ def load_collection(root: Path, settings: Settings) -> Workspace:
         except (OSError, AudioArchiveError) as err:  # a read-only state folder: no cache
             log.debug("%s: not written (%s)", cache, err)
     return workspace
+
+
+def _read_cache(cache: Path, key: str) -> tuple[Show, tuple[Session, ...], Session | None] | None:
+    """The show, sessions and example session cached under ``key``, if no file they name
+    changed since."""
+    try:
+        with cache.open("rb") as stream:
+            stored = pickle.load(stream)  # noqa: S301 (our own state folder)
+        if stored["version"] != _CACHE_VERSION or stored["key"] != key:
+            return None
+        if not all(file_stamp(name) == stamp for name, stamp in stored["files"]):
+            return None
+        show, sessions, example = stored["collection"]
+    except FileNotFoundError:
+        return None
+    except Exception as err:  # a cache: any damage means "load again"
+        log.debug("%s: not used (%s)", cache, err)
+        return None
+    return show, sessions, example
 
 
 def _collection_key(settings: Settings) -> tuple[str, int]:

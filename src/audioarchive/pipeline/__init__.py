@@ -118,6 +118,7 @@ class _Context:
     stamps: Stamps
     shared: str = ""  # the fingerprint of what every episode depends on (program, settings, show)
     sessions: dict[str, str] = field(default_factory=dict)  # each session's fingerprint, by id
+    records: dict[str, EpisodeRecord] = field(default_factory=dict)  # this run's, by id
     written: list[str] = field(default_factory=list)
 
     def note(self, path: Path) -> None:
@@ -335,7 +336,10 @@ def _tag_key(
 
 def _build_episode(ctx: _Context, session: Session, infos: tuple[AudioInfo, ...]) -> EpisodeResult:
     try:
-        return _build_episode_unchecked(ctx, session, infos)
+        result = _build_episode_unchecked(ctx, session, infos)
+        if result.record is not None:
+            ctx.records[session.id] = result.record
+        return result
     except AudioArchiveError as err:
         # the caller reports the failure once, as "<id>: <message>": the message does not
         # repeat the id, and nothing is logged here
@@ -702,8 +706,9 @@ def collect_publication(workspace: Workspace, ctx: _Context | None = None) -> Pu
     """The built episodes (from their records), the upcoming sessions and the artwork."""
     paths = workspace.paths
     episodes = []
+    known = ctx.records if ctx is not None else {}
     for session in workspace.episodes:
-        record = load_record(paths.state, session.id)
+        record = known.get(session.id) or load_record(paths.state, session.id)
         if record is not None and all((paths.feed / m.path).is_file() for m in record.media):
             episodes.append(Episode(session, record))
     sizes: dict[str, tuple[int, int]] = {}

@@ -13,6 +13,7 @@ import functools
 import hashlib
 import json
 import logging
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -755,18 +756,23 @@ def _prune_feed(
     keep.update(publication.episode_artwork.values())
     for episode in publication.episodes:
         keep.update(m.path for m in episode.record.media)
-    removed = []
     feed = workspace.paths.feed
-    for path in sorted(feed.rglob("*")) if feed.is_dir() else []:
-        rel = path.relative_to(feed).as_posix()
-        if path.is_file() and rel not in keep:
-            path.unlink()
-            removed.append(workspace.paths.rel(path))
-    for folder in (
-        sorted((p for p in feed.rglob("*") if p.is_dir()), reverse=True) if feed.is_dir() else []
-    ):
-        if not any(folder.iterdir()):
-            folder.rmdir()
+    files: list[str] = []
+    folders: list[str] = []
+    for top, dirs, names in os.walk(feed):  # thousands of files: no Path object for each
+        folders.extend(f"{top}/{d}" for d in dirs)
+        files.extend(f"{top}/{n}" for n in names)
+    removed = []
+    start = len(str(feed)) + 1
+    for name in sorted(files):
+        if name[start:] not in keep and os.path.isfile(name):  # noqa: PTH113
+            os.unlink(name)  # noqa: PTH108
+            removed.append(workspace.paths.rel(Path(name)))
+    for folder in sorted(folders, reverse=True):
+        with os.scandir(folder) as entries:
+            empty = next(entries, None) is None
+        if empty:
+            os.rmdir(folder)  # noqa: PTH106
     return removed
 
 

@@ -90,3 +90,13 @@ def test_validate_reads_every_file_and_refreshes_the_cache(cached: Ws) -> None:
     written = cache.stat().st_mtime_ns  # validate's full load, cached for list
     assert _list(cached)["2023-06-06-b"]["title"] == "Voirie"
     assert cache.stat().st_mtime_ns == written
+
+
+def test_a_dry_run_writes_no_cache(cached: Ws) -> None:
+    cache = cached.root / ".audioarchive" / CACHE_FILE
+    cache.unlink()
+    result = cached.run("build", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert not cache.exists()
+    assert cached.run("build").exit_code == 0
+    assert cache.is_file()  # the same build, for real, does

@@ -45,16 +45,16 @@ class App:
         return load_settings(self.root)
 
     def workspace(self) -> Workspace:
-        """The workspace, every file read and checked (the result cached for the others)."""
+        from audioarchive.metadata.session import load_workspace  # noqa: PLC0415
+
+        return load_workspace(self.root, self.settings())
+
+    def collection(self, *, reload: bool = False, save: bool = True) -> Workspace:
+        """The workspace, from a cache when no file it is read from changed (``reload``:
+        read every file); ``save``: cache what was read (never on a dry run)."""
         from audioarchive.inspect.browse import load_collection  # noqa: PLC0415
 
-        return load_collection(self.root, self.settings(), reload=True)
-
-    def collection(self) -> Workspace:
-        """The workspace, from a cache when no file it is read from changed."""
-        from audioarchive.inspect.browse import load_collection  # noqa: PLC0415
-
-        return load_collection(self.root, self.settings())
+        return load_collection(self.root, self.settings(), reload=reload, save=save)
 
     @property
     def progress(self) -> Progress:

@@ -71,7 +71,9 @@ _CACHE_VERSION = 1
 _RACY_NS = 2_000_000_000  # a file changed this recently may change again with the same time
 
 
-def load_collection(root: Path, settings: Settings, *, reload: bool = False) -> Workspace:
+def load_collection(
+    root: Path, settings: Settings, *, reload: bool = False, save: bool = True
+) -> Workspace:
     """The workspace, as :func:`load_workspace` loads and checks it, from the state folder's
     cache when no file it was read from changed since (same size and modification time):
     session files, the show, the settings, the folders of ``metadata/`` and
@@ -80,16 +82,17 @@ def load_collection(root: Path, settings: Settings, *, reload: bool = False) -> 
     For ``list``, ``search``, ``show``, ``build`` and ``publish`` (``validate`` always
     reads every file): loading and checking 500 session files takes most of a second. A
     workspace with a problem is never cached: it is loaded again and the problem reported.
-    ``reload``: read every file (and cache the result), as ``validate`` does.
+    ``reload``: read every file (``validate``), and cache the result unless the cache
+    already holds it; ``save``: write the cache (not on a dry run).
     """
     paths = settings.paths
     cache = paths.state / CACHE_FILE
     key = _collection_key(settings)
-    found = None if reload else _read_cache(cache, key[0])
-    if found is not None:
+    found = _read_cache(cache, key[0])
+    if found is not None and not reload:
         return Workspace(settings, *found)
     workspace = load_workspace(root, settings)
-    if paths.state.is_dir() and key[1] < time.time_ns() - _RACY_NS:
+    if save and found is None and paths.state.is_dir() and key[1] < time.time_ns() - _RACY_NS:
         files = [(str(p), file_stamp(str(p))) for p in _named_files(workspace)]
         # not the settings, which may hold credentials
         collection = (workspace.show, workspace.sessions, workspace.example)

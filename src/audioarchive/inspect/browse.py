@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from audioarchive.archive.fixity import RECORDING_SUMS
 from audioarchive.common.fingerprint import digest, file_stamp, program_stamp
 from audioarchive.common.text import fold, markdown_to_text
 from audioarchive.common.writing import write_atomic
@@ -138,6 +139,8 @@ def _collection_key(settings: Settings) -> tuple[str, int]:
         try:
             with os.scandir(folder) as found:
                 for entry in found:
+                    if entry.name == RECORDING_SUMS:  # written by builds, never read by a load
+                        continue
                     info = entry.stat()
                     entries.append((entry.path, info.st_size, info.st_mtime_ns))
         except OSError:

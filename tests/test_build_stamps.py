@@ -10,7 +10,11 @@ import feedparser
 import yaml
 from mutagen.id3 import ID3
 
+from audioarchive.archive.sidecar import render_archive_files
 from audioarchive.metadata.episode import load_record
+from audioarchive.metadata.privacy import public_publication
+from audioarchive.metadata.session import load_workspace
+from audioarchive.pipeline import collect_publication, render_public_files
 from tests.helpers import Ws
 
 
@@ -114,3 +118,21 @@ def test_a_changed_transcript_file_is_published_again(built: Ws) -> None:
     transcript.write_text("WEBVTT\n\n00:00.000 --> 00:02.000\nSeconde version\n", "utf-8")
     _build(built)
     assert "Seconde version" in copy.read_text(encoding="utf-8")
+
+
+def test_what_a_build_wrote_is_what_the_next_build_would_render(built: Ws) -> None:
+    """The next build with nothing changed skips rendering: what it would render must be
+    byte for byte what is there (records read back from their files, not this run's)."""
+    built.write_session(
+        "2022-11-24-b", title="Autre titre", date="2022-11-24T19:00:00+01:00", season=1, episode=2
+    )
+    assert "2022-11-24-b  re-tagged" in _build(built)
+    workspace = load_workspace(built.root)
+    publication = collect_publication(workspace)
+    archive = render_archive_files(publication, workspace.paths.archive)
+    public = render_public_files(public_publication(publication))
+    assert len(archive) > 3
+    assert len(public) > 10
+    for top, files in (("archive", archive), ("feed", public)):
+        for relpath, data in files.items():
+            assert (built.root / top / relpath).read_bytes() == data, f"{top}/{relpath}"

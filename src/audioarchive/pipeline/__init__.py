@@ -338,7 +338,9 @@ def _tag_key(
 def _build_episode(ctx: _Context, session: Session, infos: tuple[AudioInfo, ...]) -> EpisodeResult:
     try:
         result = _build_episode_unchecked(ctx, session, infos)
-        if result.record is not None:
+        if result.status == "unchanged" and result.record is not None:
+            # read from its file: the same as collect_publication would read (a record made
+            # by this run is read back from its file, as it will be by the next runs)
             ctx.records[session.id] = result.record
         return result
     except AudioArchiveError as err:

@@ -77,11 +77,9 @@ def command_publish(root: Path) -> float:
     return time.perf_counter() - started
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--episodes", type=int, default=50)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+def use_seaweedfs_credentials() -> None:
+    """The test server's keys in this process's environment (inherited by the commands
+    run), and none of the user's AWS settings."""
     for name in [n for n in os.environ if n.startswith("AWS_")]:
         del os.environ[name]
     os.environ.update(
@@ -91,6 +89,14 @@ def main() -> None:
         AWS_CONFIG_FILE=os.devnull,
         AWS_SHARED_CREDENTIALS_FILE=os.devnull,
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--episodes", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    use_seaweedfs_credentials()
     with tempfile.TemporaryDirectory(prefix="bench-publish-") as tmp:
         root = Path(tmp) / "ws"
         print(f"making and building {args.episodes} episodes...", file=sys.stderr)

@@ -20,7 +20,6 @@ import argparse
 import hashlib
 import io
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -31,14 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.publish import use_seaweedfs_credentials  # noqa: E402
 from tests.helpers import make_tone, new_workspace  # noqa: E402
-from tests.storage.seaweed import (  # noqa: E402
-    ACCESS_KEY,
-    PUBLIC_BUCKET,
-    SECRET_KEY,
-    S3Server,
-    run_seaweedfs,
-)
+from tests.storage.seaweed import PUBLIC_BUCKET, S3Server, run_seaweedfs  # noqa: E402
 
 MEASURE = [sys.executable, str(ROOT / "benchmarks" / "measure.py")]
 AUDIOARCHIVE = [sys.executable, "-m", "audioarchive", "-q"]
@@ -305,15 +299,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     sizes = sorted(int(n) for n in args.sessions.split(","))
-    for name in [n for n in os.environ if n.startswith("AWS_")]:
-        del os.environ[name]
-    os.environ.update(
-        AWS_ACCESS_KEY_ID=ACCESS_KEY,
-        AWS_SECRET_ACCESS_KEY=SECRET_KEY,
-        AWS_EC2_METADATA_DISABLED="true",
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-    )
+    use_seaweedfs_credentials()
     if args.work is not None:
         args.work.mkdir(parents=True, exist_ok=True)
         runs = [

@@ -12,15 +12,19 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
-from audioarchive.config import Settings, load_settings
 from audioarchive.errors import AudioArchiveError, ExitCode
-from audioarchive.metadata.session import Workspace, load_workspace
-from audioarchive.pipeline import ProgressEvent
-from audioarchive.storage.redact import RedactingFilter
+
+if TYPE_CHECKING:
+    from audioarchive.config import Settings
+    from audioarchive.metadata.session import Workspace
+    from audioarchive.pipeline import ProgressEvent
+
+# Imports of the stages are made where they are used: a command loads only what it needs
+# (``audioarchive list`` never loads the audio, tag or storage stages; tests/test_imports.py).
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("audioarchive")
@@ -36,10 +40,21 @@ class App:
     _progress: Progress | None = field(default=None, repr=False)
 
     def settings(self) -> Settings:
+        from audioarchive.config import load_settings  # noqa: PLC0415 (see the imports)
+
         return load_settings(self.root)
 
     def workspace(self) -> Workspace:
+        from audioarchive.metadata.session import load_workspace  # noqa: PLC0415
+
         return load_workspace(self.root, self.settings())
+
+    def collection(self, *, reload: bool = False, save: bool = True) -> Workspace:
+        """The workspace, from a cache when no file it is read from changed (``reload``:
+        read every file); ``save``: cache what was read (never on a dry run)."""
+        from audioarchive.inspect.browse import load_collection  # noqa: PLC0415
+
+        return load_collection(self.root, self.settings(), reload=reload, save=save)
 
     @property
     def progress(self) -> Progress:
@@ -226,6 +241,8 @@ def setup_logging(app: App) -> None:
     top = logging.getLogger()
     top.handlers[:] = [h for h in top.handlers if not isinstance(h, _WireHandler)]
     if app.verbose > 2:
+        from audioarchive.storage.redact import RedactingFilter  # noqa: PLC0415
+
         wire = _WireHandler(app)
         wire.setFormatter(_Formatter("%(name)s: %(message)s"))
         wire.addFilter(RedactingFilter())

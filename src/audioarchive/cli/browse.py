@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from audioarchive.cli._common import App, echo_json, handle_errors, json_option, pass_app
 from audioarchive.common.validation import format_time
-from audioarchive.ffmpeg import find_tools
 from audioarchive.inspect.browse import describe_session, list_sessions, search_sessions
-from audioarchive.tags import FileTags, read_tags
+
+if TYPE_CHECKING:
+    from audioarchive.tags import FileTags
 
 #: keys whose values are seconds: shown as clock times by ``show``
 _TIME_KEYS = frozenset(
@@ -36,7 +38,7 @@ def list_command(app: App, as_json: bool) -> None:
         audioarchive list
         audioarchive list --json
     """
-    rows = list_sessions(app.workspace())
+    rows = list_sessions(app.collection())
     if as_json:
         echo_json([r.as_dict() for r in rows])
         return
@@ -65,7 +67,7 @@ def show_command(app: App, session: str, as_json: bool) -> None:
         audioarchive show 2022-10-25-non-recours
         audioarchive show 2022-10-25-non-recours --json
     """
-    data = describe_session(app.workspace(), session)
+    data = describe_session(app.collection(), session)
     if as_json:
         echo_json(data)
         return
@@ -90,7 +92,7 @@ def search_command(app: App, text: tuple[str, ...], as_json: bool) -> None:
         audioarchive search dematerialisation
         audioarchive search caf controle --json
     """
-    results = search_sessions(app.workspace(), " ".join(text))
+    results = search_sessions(app.collection(), " ".join(text))
     if as_json:
         echo_json([r.as_dict() for r in results])
         return
@@ -131,6 +133,9 @@ def tags_command(app: App, file: Path, as_json: bool) -> None:
         audioarchive tags archive/2022-10-25-non-recours/2022-10-25-non-recours.flac
         audioarchive tags feed/episodes/2022-10-25-non-recours/*.mp3 --json
     """
+    from audioarchive.ffmpeg import find_tools  # noqa: PLC0415 (list and search: no mutagen)
+    from audioarchive.tags import read_tags  # noqa: PLC0415
+
     found = read_tags(file, find_tools(app.settings().tools))
     if as_json:
         echo_json(found.as_dict())

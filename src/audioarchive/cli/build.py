@@ -54,7 +54,7 @@ def build_command(
         audioarchive build
         audioarchive build 2022-10-25-non-recours --force
     """
-    workspace = app.workspace()
+    workspace = app.collection(save=not dry_run)
     report = run_build(workspace, sessions, force=force, dry_run=dry_run, progress=app.progress)
     app.progress.clear()
     _print_build(report, as_json)
@@ -89,7 +89,7 @@ def publish_command(app: App, force: bool, dry_run: bool, as_json: bool) -> None
         audioarchive publish --dry-run
         audioarchive publish
     """
-    workspace = app.workspace()
+    workspace = app.collection(save=not dry_run)
     report = run_publish(workspace, dry_run=dry_run, force=force, progress=app.progress)
     app.progress.clear()
     _print_publish(report, as_json, quiet=app.quiet)

@@ -23,7 +23,7 @@ def validate_command(app: App) -> None:
     Example:
         audioarchive validate
     """
-    workspace = app.workspace()
+    workspace = app.collection(reload=True)
     report = validate_workspace(workspace)
     for reminder in leftovers(workspace):
         click.echo(f"warning: {reminder}", err=True)

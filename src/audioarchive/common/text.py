@@ -38,6 +38,7 @@ def markdown_to_text(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", plain).strip()
 
 
+@functools.lru_cache(maxsize=8192)  # the same names and characters, folded again and again
 def fold(text: str) -> str:
     """Case- and accent-insensitive form: "Dématérialisation" → "dematerialisation"."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())

@@ -78,24 +78,7 @@ def import_feed(
     known, taken, numbers = _existing_sessions(root / "metadata" / "sessions")
     planned = plan_sessions(show, known, taken)
     if dry_run:
-        return ImportReport(
-            root=root.resolve(),
-            show_created=not podcast_file.is_file(),
-            podcast_guid=guid,
-            imported=tuple(
-                ImportedSession(
-                    p.id,
-                    p.item.guid,
-                    p.item.title,
-                    f"recordings/{p.id}/{p.recording}",
-                    p.item.enclosure_length or 0,
-                    p.item.enclosure_length,
-                )
-                for p in planned
-            ),
-            skipped=len(show.items) - len(planned),
-            dry_run=True,
-        )
+        return _dry_run_report(root, show, guid, planned)
     staging = root / ".audioarchive" / STAGING
     try:
         fetched = [_fetch_item(p, show, location, staging, notify, notes) for p in planned]
@@ -117,6 +100,30 @@ def import_feed(
         imported=tuple(imported),
         skipped=len(show.items) - len(planned),
         notes=tuple(notes),
+    )
+
+
+def _dry_run_report(
+    root: Path, show: FeedShow, guid: str, planned: list[PlannedSession]
+) -> ImportReport:
+    """What an import would do: each session with its recording and announced size."""
+    return ImportReport(
+        root=root.resolve(),
+        show_created=not (root / "metadata" / "podcast.yaml").is_file(),
+        podcast_guid=guid,
+        imported=tuple(
+            ImportedSession(
+                p.id,
+                p.item.guid,
+                p.item.title,
+                f"recordings/{p.id}/{p.recording}",
+                p.item.enclosure_length or 0,
+                p.item.enclosure_length,
+            )
+            for p in planned
+        ),
+        skipped=len(show.items) - len(planned),
+        dry_run=True,
     )
 
 

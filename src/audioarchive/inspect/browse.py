@@ -11,23 +11,34 @@ Times in JSON are seconds (floats, millisecond precision).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import os
+import pickle
 import re
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
-from audioarchive.archive.events import last_checks
+from audioarchive.archive.fixity import RECORDING_SUMS
+from audioarchive.common.fingerprint import digest, file_stamp, program_stamp
 from audioarchive.common.text import fold, markdown_to_text
-from audioarchive.errors import InputError
+from audioarchive.common.writing import write_atomic
+from audioarchive.config import Settings
+from audioarchive.errors import AudioArchiveError, InputError
 from audioarchive.metadata.episode import EpisodeRecord, load_record
-from audioarchive.metadata.session import Session, Workspace
+from audioarchive.metadata.session import Session, Show, Workspace, load_workspace
 from audioarchive.metadata.transcript import TranscriptSyntaxError, read_transcript
 from audioarchive.render.catalogue import full_entry, public_time, published_chapter_starts
-from audioarchive.storage import published_paths
-from audioarchive.transcribe.index import SpokenHit
-from audioarchive.transcribe.run import spoken_lines
+
+if TYPE_CHECKING:
+    from audioarchive.transcribe.index import SpokenHit
+
+# The storage, fixity and transcription stages are imported where they are used: ``list``
+# and ``search`` load no more than they need (tests/test_imports.py).
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +65,101 @@ class SessionSummary:
         }
 
 
+# --- the collection, loaded once per change ---------------------------------------------------
+
+CACHE_FILE = "collection.pickle"
+_CACHE_VERSION = 1
+_RACY_NS = 2_000_000_000  # a file changed this recently may change again with the same time
+
+
+def load_collection(
+    root: Path, settings: Settings, *, reload: bool = False, save: bool = True
+) -> Workspace:
+    """The workspace, as :func:`load_workspace` loads and checks it, from the state folder's
+    cache when no file it was read from changed since (same size and modification time):
+    session files, the show, the settings, the folders of ``metadata/`` and
+    ``recordings/``, every file a session names, and the program itself.
+
+    For ``list``, ``search``, ``show``, ``build`` and ``publish`` (``validate`` always
+    reads every file): loading and checking 500 session files takes most of a second. A
+    workspace with a problem is never cached: it is loaded again and the problem reported.
+    ``reload``: read every file (``validate``), and cache the result unless the cache
+    already holds it; ``save``: write the cache (not on a dry run).
+    """
+    paths = settings.paths
+    cache = paths.state / CACHE_FILE
+    key = _collection_key(settings)
+    found = _read_cache(cache, key[0])
+    if found is not None and not reload:
+        return Workspace(settings, *found)
+    workspace = load_workspace(root, settings)
+    if save and found is None and paths.state.is_dir() and key[1] < time.time_ns() - _RACY_NS:
+        files = [(str(p), file_stamp(str(p))) for p in _named_files(workspace)]
+        # not the settings, which may hold credentials
+        collection = (workspace.show, workspace.sessions, workspace.example)
+        data = {"version": _CACHE_VERSION, "key": key[0], "files": files, "collection": collection}
+        try:
+            write_atomic(cache, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+        except (OSError, AudioArchiveError) as err:  # a read-only state folder: no cache
+            log.debug("%s: not written (%s)", cache, err)
+    return workspace
+
+
+def _read_cache(cache: Path, key: str) -> tuple[Show, tuple[Session, ...], Session | None] | None:
+    """The show, sessions and example session cached under ``key``, if no file they name
+    changed since."""
+    try:
+        with cache.open("rb") as stream:
+            stored = pickle.load(stream)  # noqa: S301 (our own state folder)
+        if stored["version"] != _CACHE_VERSION or stored["key"] != key:
+            return None
+        if not all(file_stamp(name) == stamp for name, stamp in stored["files"]):
+            return None
+        show, sessions, example = stored["collection"]
+    except FileNotFoundError:
+        return None
+    except Exception as err:  # a cache: any damage means "load again"
+        log.debug("%s: not used (%s)", cache, err)
+        return None
+    return show, sessions, example
+
+
+def _collection_key(settings: Settings) -> tuple[str, int]:
+    """The fingerprint of the folders a workspace is read from, and their newest file's
+    time (a cache made right after a change might not see the next one)."""
+    paths = settings.paths
+    entries: list[tuple[str, int, int]] = []
+    folders = [paths.sessions, paths.metadata]
+    try:
+        with os.scandir(paths.recordings) as found:
+            folders += sorted(Path(e.path) for e in found if e.is_dir())
+    except OSError:
+        pass
+    for folder in folders:
+        try:
+            with os.scandir(folder) as found:
+                for entry in found:
+                    if entry.name == RECORDING_SUMS:  # written by builds, never read by a load
+                        continue
+                    info = entry.stat()
+                    entries.append((entry.path, info.st_size, info.st_mtime_ns))
+        except OSError:
+            continue
+    entries.sort()
+    newest = max((e[2] for e in entries), default=0)
+    return digest(program_stamp(), settings, entries), newest
+
+
+def _named_files(workspace: Workspace) -> Iterator[Path]:
+    """Every file the show and the sessions name (artwork, jingles, recordings, transcripts)."""
+    sessions = (*workspace.sessions, *([workspace.example] if workspace.example else []))
+    items: tuple[Any, ...] = (workspace.show, *sessions)
+    for item in items:
+        for value in (getattr(item, f.name) for f in dataclasses.fields(item)):
+            values = value if isinstance(value, tuple) else (value,)
+            yield from (v for v in values if isinstance(v, Path))
+
+
 # --- status -----------------------------------------------------------------------------------
 
 
@@ -66,6 +172,8 @@ def published_ids(workspace: Workspace) -> frozenset[str]:
     ``feed/`` is the published tree, but nothing says it is served anywhere, so a
     built episode stays "built".
     """
+    from audioarchive.storage import published_paths  # noqa: PLC0415 (see the imports)
+
     published = published_paths(workspace)
     if not published:
         return frozenset()
@@ -114,6 +222,8 @@ def list_sessions(workspace: Workspace) -> list[SessionSummary]:
 
 def describe_session(workspace: Workspace, session_id: str) -> dict[str, Any]:
     """Everything known about one session: metadata, files, URLs, checksums and loudness."""
+    from audioarchive.archive.events import last_checks  # noqa: PLC0415 (see the imports)
+
     session = workspace.session(session_id)
     record = load_record(workspace.paths.state, session.id)
     data = full_entry(workspace.show, session, record, workspace.settings.site)
@@ -189,6 +299,8 @@ def search_sessions(workspace: Workspace, query: str) -> list[SearchResult]:
     terms = search_terms(query)
     if not terms:
         raise InputError(f'search: found "{query}"; expected at least one word to look for')
+    from audioarchive.transcribe.run import spoken_lines  # noqa: PLC0415 (see the imports)
+
     results = []
     spoken = spoken_lines(workspace, terms)  # machine transcripts, from the FTS5 index
     for session in workspace.sessions:

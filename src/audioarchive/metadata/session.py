@@ -865,7 +865,7 @@ def _chapter_label(lines: list[int]) -> Callable[[int, Mapping[str, Any]], str]:
 def _item_lines(path: Path, key: str) -> list[int]:
     """The line (from 1) of each item of the top-level list ``key`` in a YAML file."""
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=SafeLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return []
     if not isinstance(root, yaml.MappingNode):

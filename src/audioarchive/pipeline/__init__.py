@@ -2,8 +2,9 @@
 
 ``metadata → audio → tags → feed + site → publish``. Each episode's audio is
 redone only when what determines it changed (its parts, trims, redactions,
-the audio profile); its tags only when the metadata changed; feed and pages
-are regenerated every time but written only when their bytes differ.
+the audio profile); its tags only when the metadata changed; feed, pages and
+sidecars only when what they are made from changed, and written only when their
+bytes differ (fingerprints of each step's inputs: :mod:`audioarchive.pipeline.stamps`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import functools
 import hashlib
 import json
 import logging
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -21,10 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from audioarchive._version import __version__
-from audioarchive.archive.bwf import bwf_metadata, write_bwf
 from audioarchive.archive.events import record_creation
 from audioarchive.archive.fixity import record_recording_sums
-from audioarchive.archive.sidecar import render_archive_files
 from audioarchive.common.locking import workspace_lock
 from audioarchive.common.mediatypes import media_type
 from audioarchive.common.text import sha256_bytes, sha256_file
@@ -42,15 +42,20 @@ from audioarchive.metadata.episode import (
     page_path,
     remove_record,
     save_record,
+    state_path,
 )
 from audioarchive.metadata.privacy import host_names, public_session
 from audioarchive.metadata.recordings import probe_recordings
 from audioarchive.metadata.session import Session, Workspace
 from audioarchive.metadata.timeline import Timeline
-from audioarchive.render.catalogue import render_catalog
-from audioarchive.render.feed import render_feed
-from audioarchive.render.publication import PublicView, public_view
-from audioarchive.render.site import render_site
+from audioarchive.pipeline.stamps import (
+    Stamps,
+    digest,
+    episode_inputs,
+    publication_inputs,
+    shared_inputs,
+    tree_stamp,
+)
 from audioarchive.storage import Forecast, UploadReport
 from audioarchive.storage import connect as connect_storage
 from audioarchive.storage.plan import PENDING_NAME
@@ -61,6 +66,7 @@ from audioarchive.transcribe.run import check_transcription, machine_transcripts
 
 if TYPE_CHECKING:
     from audioarchive.audio import AudioResult
+    from audioarchive.render.publication import PublicView
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +117,10 @@ class _Context:
     tools: Tools
     force: bool
     progress: ProgressCallback
+    stamps: Stamps
+    shared: str = ""  # the fingerprint of what every episode depends on (program, settings, show)
+    sessions: dict[str, str] = field(default_factory=dict)  # each session's fingerprint, by id
+    records: dict[str, EpisodeRecord] = field(default_factory=dict)  # this run's, by id
     written: list[str] = field(default_factory=list)
 
     def note(self, path: Path) -> None:
@@ -143,29 +153,55 @@ def build(
         for folder in (paths.feed, paths.archive, paths.state):
             remove_temporaries(folder)
         record_recording_sums(part for s in selected for part in s.recording)
-        ctx = _Context(workspace, tools, force, progress or (lambda _e: None))
+        stamps = Stamps.load(paths.state)
+        ctx = _Context(workspace, tools, force, progress or (lambda _e: None), stamps)
+        ctx.shared = shared_inputs(workspace)
         results = [_build_episode(ctx, s, infos[s.id]) for s in selected]
         results = [_transcribe(ctx, s, r) for s, r in zip(selected, results, strict=True)]
         _record_creations(workspace, results)
         publication = collect_publication(workspace, ctx)
         update_index(paths.state, {i: t.key for i, t in publication.machine_transcripts.items()})
-        feed_path = paths.feed / "feed.xml"
-        files = render_public_files(public_view(publication))  # withheld names out, once
-        for relpath, data in sorted(files.items()):
-            if write_atomic(paths.feed / relpath, data):
-                ctx.note(paths.feed / relpath)
-        for relpath, data in sorted(render_archive_files(publication, paths.archive).items()):
-            if write_atomic(paths.archive / relpath, data):
-                ctx.note(paths.archive / relpath)
-        removed = _prune_feed(workspace, publication, set(files))
+        removed = _write_generated(ctx, publication)
         _forget_removed_sessions(workspace)
+        known = {s.id for s in workspace.sessions}
+        stamps.episodes = {i: k for i, k in stamps.episodes.items() if i in known}
+        stamps.save()
     return BuildReport(
         episodes=tuple(results),
         written=tuple(ctx.written),
         removed=tuple(removed),
-        feed=feed_path,
+        feed=paths.feed / "feed.xml",
         index=paths.feed / "index.html",
     )
+
+
+def _write_generated(ctx: _Context, publication: Publication) -> list[str]:
+    """Feed, pages, catalogue and archive sidecars, rendered only when what they are made
+    from changed, or a file of ``feed/`` or ``archive/`` did; the files removed from
+    ``feed/``."""
+    paths = ctx.workspace.paths
+    records = (state_path(paths.state, e.id) for e in publication.episodes)
+    inputs = publication_inputs(ctx.shared, publication, ctx.sessions, records)
+    outputs = ctx.stamps.outputs
+    if (
+        not ctx.force
+        and outputs.get("inputs") == inputs
+        and outputs.get("trees") == tree_stamp(paths.feed, paths.archive)
+    ):
+        return []
+    from audioarchive.archive.sidecar import render_archive_files  # noqa: PLC0415 (as above)
+    from audioarchive.render.publication import public_view  # noqa: PLC0415 (as above)
+
+    files = render_public_files(public_view(publication))  # withheld names out, once
+    for relpath, data in sorted(files.items()):
+        if write_atomic(paths.feed / relpath, data):
+            ctx.note(paths.feed / relpath)
+    for relpath, data in sorted(render_archive_files(publication, paths.archive).items()):
+        if write_atomic(paths.archive / relpath, data):
+            ctx.note(paths.archive / relpath)
+    removed = _prune_feed(ctx.workspace, publication, set(files))
+    ctx.stamps.outputs = {"inputs": inputs, "trees": tree_stamp(paths.feed, paths.archive)}
+    return removed
 
 
 def _record_creations(workspace: Workspace, results: Sequence[EpisodeResult]) -> None:
@@ -183,6 +219,11 @@ def _record_creations(workspace: Workspace, results: Sequence[EpisodeResult]) ->
 
 def render_public_files(publication: PublicView) -> dict[str, bytes]:
     """Every generated file of ``feed/`` but the media: pages, feed, catalogue, chapters…"""
+    # imported here: a build with nothing changed renders nothing (and loads no template)
+    from audioarchive.render.catalogue import render_catalog  # noqa: PLC0415
+    from audioarchive.render.feed import render_feed  # noqa: PLC0415
+    from audioarchive.render.site import render_site  # noqa: PLC0415
+
     files: dict[str, bytes] = {}
     files.update(render_site(publication))
     files.update(render_catalog(publication))
@@ -298,7 +339,12 @@ def _tag_key(
 
 def _build_episode(ctx: _Context, session: Session, infos: tuple[AudioInfo, ...]) -> EpisodeResult:
     try:
-        return _build_episode_unchecked(ctx, session, infos)
+        result = _build_episode_unchecked(ctx, session, infos)
+        if result.status == "unchanged" and result.record is not None:
+            # read from its file: the same as collect_publication would read (a record made
+            # by this run is read back from its file, as it will be by the next runs)
+            ctx.records[session.id] = result.record
+        return result
     except AudioArchiveError as err:
         # the caller reports the failure once, as "<id>: <message>": the message does not
         # repeat the id, and nothing is logged here
@@ -307,61 +353,166 @@ def _build_episode(ctx: _Context, session: Session, infos: tuple[AudioInfo, ...]
         return EpisodeResult(session.id, "failed", message)
 
 
-def _build_episode_unchecked(
-    ctx: _Context, session: Session, infos: tuple[AudioInfo, ...]
-) -> EpisodeResult:
+@dataclass(frozen=True)
+class _EpisodePlan:
+    """What one episode's build starts from: its last record and whether its audio and
+    master are current."""
+
+    previous: EpisodeRecord | None
+    sources: tuple[SourceFile, ...]
+    audio_key: str
+    cache: Path
+    master_dest: Path
+    public_cache: dict[str, Path]
+    audio_current: bool
+    master_current: bool
+
+
+def _plan_episode(
+    ctx: _Context,
+    session: Session,
+    previous: EpisodeRecord | None,
+    sources: tuple[SourceFile, ...],
+    audio_key: str,
+) -> _EpisodePlan:
     workspace = ctx.workspace
     paths = workspace.paths
-    previous = load_record(paths.state, session.id)
-    sources = _sources(session, infos, previous)
-    audio_key = _audio_key(workspace, session, sources)
     cache = paths.state / "cache" / session.id
     mode = workspace.settings.archive.master
     master_dest = paths.archive / session.id / f"{session.id}.{'wav' if mode == 'bwf' else 'flac'}"
     public_cache = {
         fmt: cache / f"public.{fmt}" for fmt in ("mp3", *workspace.settings.audio.extra_formats)
     }
-    audio_current = (
-        not ctx.force
+    current = not ctx.force and previous is not None and master_dest.is_file()
+    return _EpisodePlan(
+        previous=previous,
+        sources=sources,
+        audio_key=audio_key,
+        cache=cache,
+        master_dest=master_dest,
+        public_cache=public_cache,
+        # a master of another format ([archive] master) is rendered again
+        audio_current=current
         and previous is not None
         and previous.audio_key == audio_key
-        and all(p.is_file() for p in public_cache.values())
-        and master_dest.is_file()  # a master of another format ([archive] master): render it
-    )
-    master_current = (
-        not ctx.force
+        and all(p.is_file() for p in public_cache.values()),
+        master_current=current
         and previous is not None
         and previous.master is not None
-        and _master_key(previous.sources) == _master_key(sources)
-        and master_dest.is_file()
+        and (sources is previous.sources or _master_key(previous.sources) == _master_key(sources)),
     )
+
+
+def _up_to_date(ctx: _Context, session: Session, previous: EpisodeRecord) -> bool:
+    """Nothing the episode is made from changed since its last build (its session and the
+    files it names, the show, the settings, the program: its audio and tag keys would be
+    the same), and its files are there: nothing is recomputed, not even its keys."""
+    if ctx.force or ctx.stamps.episodes.get(session.id) != episode_inputs(
+        ctx.shared, ctx.sessions[session.id], previous.audio_key, previous.tag_key
+    ):
+        return False
+    plan = _plan_episode(ctx, session, previous, previous.sources, previous.audio_key)
+    return plan.audio_current and _outputs_there(ctx, plan, previous)
+
+
+def _outputs_there(ctx: _Context, plan: _EpisodePlan, record: EpisodeRecord) -> bool:
+    """The files of the last build are all there (checked by their presence only)."""
+    mode = ctx.workspace.settings.archive.master
+    return (
+        all((ctx.workspace.paths.feed / m.path).is_file() for m in record.media)
+        and plan.master_current
+        and (mode != "both" or plan.master_dest.with_suffix(".wav").is_file())
+    )
+
+
+def _build_episode_unchecked(
+    ctx: _Context, session: Session, infos: tuple[AudioInfo, ...]
+) -> EpisodeResult:
+    previous = load_record(ctx.workspace.paths.state, session.id)
+    ctx.sessions[session.id] = digest(session)
+    if previous is not None and _up_to_date(ctx, session, previous):
+        return EpisodeResult(session.id, "unchanged", "up to date", previous)
+    ctx.stamps.episodes.pop(session.id, None)
+    sources = _sources(session, infos, previous)
+    audio_key = _audio_key(ctx.workspace, session, sources)
+    plan = _plan_episode(ctx, session, previous, sources, audio_key)
+    result = _build_planned(ctx, session, infos, plan)
+    if result.record is not None:
+        ctx.stamps.episodes[session.id] = episode_inputs(
+            ctx.shared, ctx.sessions[session.id], plan.audio_key, result.record.tag_key
+        )
+    return result
+
+
+def _build_planned(
+    ctx: _Context, session: Session, infos: tuple[AudioInfo, ...], plan: _EpisodePlan
+) -> EpisodeResult:
+    workspace, previous = ctx.workspace, plan.previous
     status: Status = "unchanged"
-    if audio_current and previous is not None:
+    if plan.audio_current and previous is not None:
         timeline, loudness = previous.timeline, previous.loudness
         new_master: Path | None = None
     else:
         log.info("%s: processing audio", session.id)
         _warn_about_damage(ctx, infos)
-        result = _process(ctx, session, infos, cache, want_master=not master_current)
+        result = _process(ctx, session, infos, plan.cache, want_master=not plan.master_current)
         timeline, loudness = result.timeline, result.report.as_dict()
         new_master = result.master
         status = "built"
-    tagset, master_tagset = _tagsets(workspace, session, timeline, sources, loudness)
-    tag_key = _tag_key(workspace, audio_key, tagset, master_tagset, sources)
-    outputs_current = (
-        previous is not None
+    tagset, master_tagset = _tagsets(workspace, session, timeline, plan.sources, loudness)
+    tag_key = _tag_key(workspace, plan.audio_key, tagset, master_tagset, plan.sources)
+    if (
+        status == "unchanged"
+        and previous is not None
         and previous.tag_key == tag_key
-        and all((paths.feed / m.path).is_file() for m in previous.media)
-        and master_current
-        and (mode != "both" or master_dest.with_suffix(".wav").is_file())
-    )
-    if status == "unchanged" and outputs_current and previous is not None:
+        and _outputs_there(ctx, plan, previous)
+    ):
         return EpisodeResult(session.id, "unchanged", "up to date", previous)
     if new_master is None and previous is not None and previous.master is not None:
-        _check_master_fixity(ctx, master_dest, previous.master.sha256, session.id)
+        _check_master_fixity(ctx, plan.master_dest, previous.master.sha256, session.id)
     ctx.progress(ProgressEvent("tags", session.id, 0.0))
+    media, master, preservation = _write_outputs(
+        ctx, session, infos, plan, new_master, (tagset, master_tagset)
+    )
+    ctx.progress(ProgressEvent("tags", session.id, 1.0))
+    record = EpisodeRecord(
+        id=session.id,
+        audio_key=plan.audio_key,
+        tag_key=tag_key,
+        timeline=timeline,
+        media=media,
+        master=master,
+        preservation=preservation,
+        sources=plan.sources,
+        loudness=loudness,
+        processing={
+            "audioarchive": __version__,
+            "ffmpeg": ctx.tools.version,
+            "audio": asdict(workspace.settings.audio),
+        },
+    )
+    save_record(workspace.paths.state, record)
+    _forget_pending_master(workspace, session.id)
+    if status == "unchanged":
+        status = "retagged"
+    return EpisodeResult(
+        session.id, status, "audio rendered" if status == "built" else "tags updated", record
+    )
+
+
+def _write_outputs(
+    ctx: _Context,
+    session: Session,
+    infos: tuple[AudioInfo, ...],
+    plan: _EpisodePlan,
+    new_master: Path | None,
+    tagsets: tuple[TagSet, TagSet],
+) -> tuple[tuple[OutputFile, ...], OutputFile, OutputFile | None]:
+    """The tagged public files, the master, and its Broadcast WAV copy ([archive] both)."""
+    tagset, master_tagset = tagsets
+    master_dest = plan.master_dest
     media = tuple(
-        _publish_media(ctx, session, fmt, src, tagset) for fmt, src in public_cache.items()
+        _publish_media(ctx, session, fmt, src, tagset) for fmt, src in plan.public_cache.items()
     )
     master_src = new_master if new_master is not None else master_dest
     if master_dest.suffix == ".wav":
@@ -374,33 +525,10 @@ def _build_episode_unchecked(
         )
     preservation = (
         _write_bwf_master(ctx, session, infos, master_dest, master_dest.with_suffix(".wav"))
-        if mode == "both"
+        if ctx.workspace.settings.archive.master == "both"
         else None
     )
-    ctx.progress(ProgressEvent("tags", session.id, 1.0))
-    record = EpisodeRecord(
-        id=session.id,
-        audio_key=audio_key,
-        tag_key=tag_key,
-        timeline=timeline,
-        media=media,
-        master=master,
-        preservation=preservation,
-        sources=sources,
-        loudness=loudness,
-        processing={
-            "audioarchive": __version__,
-            "ffmpeg": ctx.tools.version,
-            "audio": asdict(workspace.settings.audio),
-        },
-    )
-    save_record(paths.state, record)
-    _forget_pending_master(workspace, session.id)
-    if status == "unchanged":
-        status = "retagged"
-    return EpisodeResult(
-        session.id, status, "audio rendered" if status == "built" else "tags updated", record
-    )
+    return media, master, preservation
 
 
 def _transcribe(ctx: _Context, session: Session, result: EpisodeResult) -> EpisodeResult:
@@ -564,6 +692,7 @@ def _write_bwf_master(
     ctx: _Context, session: Session, infos: tuple[AudioInfo, ...], src: Path, dest: Path
 ) -> OutputFile:
     """The Broadcast WAV master from ``src`` (the FLAC, or the previous BWF): same samples."""
+    from audioarchive.archive.bwf import bwf_metadata, write_bwf  # noqa: PLC0415 (BWF only)
     from audioarchive.audio.assemble import master_format  # noqa: PLC0415 (see _audio_version)
 
     first = infos[0]
@@ -582,8 +711,9 @@ def collect_publication(workspace: Workspace, ctx: _Context | None = None) -> Pu
     """The built episodes (from their records), the upcoming sessions and the artwork."""
     paths = workspace.paths
     episodes = []
+    known = ctx.records if ctx is not None else {}
     for session in workspace.episodes:
-        record = load_record(paths.state, session.id)
+        record = known.get(session.id) or load_record(paths.state, session.id)
         if record is not None and all((paths.feed / m.path).is_file() for m in record.media):
             episodes.append(Episode(session, record))
     sizes: dict[str, tuple[int, int]] = {}
@@ -630,18 +760,23 @@ def _prune_feed(
     keep.update(publication.episode_artwork.values())
     for episode in publication.episodes:
         keep.update(m.path for m in episode.record.media)
-    removed = []
     feed = workspace.paths.feed
-    for path in sorted(feed.rglob("*")) if feed.is_dir() else []:
-        rel = path.relative_to(feed).as_posix()
-        if path.is_file() and rel not in keep:
-            path.unlink()
-            removed.append(workspace.paths.rel(path))
-    for folder in (
-        sorted((p for p in feed.rglob("*") if p.is_dir()), reverse=True) if feed.is_dir() else []
-    ):
-        if not any(folder.iterdir()):
-            folder.rmdir()
+    files: list[str] = []
+    folders: list[str] = []
+    for top, dirs, names in os.walk(feed):  # thousands of files: no Path object for each
+        folders.extend(f"{top}/{d}" for d in dirs)
+        files.extend(f"{top}/{n}" for n in names)
+    removed = []
+    start = len(str(feed)) + 1
+    for name in sorted(files):
+        if name[start:] not in keep and os.path.isfile(name):  # noqa: PTH113
+            os.unlink(name)  # noqa: PTH108
+            removed.append(workspace.paths.rel(Path(name)))
+    for folder in sorted(folders, reverse=True):
+        with os.scandir(folder) as entries:
+            empty = next(entries, None) is None
+        if empty:
+            os.rmdir(folder)  # noqa: PTH106
     return removed
 
 

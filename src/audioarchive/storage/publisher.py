@@ -38,6 +38,7 @@ from audioarchive.errors import (
 )
 from audioarchive.metadata.session import Workspace
 from audioarchive.storage.manifest import (
+    LocalHash,
     Manifest,
     RemoteEntry,
     load_manifest,
@@ -131,6 +132,7 @@ class _Job:
     sent_bytes: int = 0
     cleaned: int = 0
     last_save: float = 0.0
+    hashes_before: dict[str, LocalHash] = field(default_factory=dict)  # the checksum cache, loaded
 
     def of(self, *actions: str, phase: Phase | None = None) -> list[Change]:
         return [
@@ -296,6 +298,7 @@ def _check_private(settings: Settings, archive: Target) -> None:
 def _plan(
     job: _Job, *, force: bool, dry_run: bool = False, forecast: Forecast | None = None
 ) -> None:
+    job.hashes_before = dict(job.manifest.hashes)
     job.local = scan_tree(job.root, job.manifest.hashes, public=job.target.public)
     if forecast is not None and dry_run:
         job.local = forecast.apply(job.local, public=job.target.public)
@@ -348,6 +351,11 @@ def _check_tree(job: _Job) -> None:
 
 def _run(job: _Job, progress: PhaseProgress) -> None:
     job.cleaned = _clean_incomplete(job)
+    if _nothing_to_do(job):
+        # no run recorded: the manifest is written only when its checksum cache changed
+        if job.manifest.hashes != job.hashes_before:
+            _save(job)
+        return
     job.manifest.run += 1
     for change in job.of("adopt"):
         _record(job, change, change.etag)
@@ -358,6 +366,16 @@ def _run(job: _Job, progress: PhaseProgress) -> None:
         _verify(job, [c.local for c in job.of("upload", "replace", "adopt") if c.local])
     job.manifest.completed_at = now_utc()
     _save(job)
+
+
+def _nothing_to_do(job: _Job) -> bool:
+    """Nothing to send, record, verify or remove, and the last run finished (its feed went
+    up): a publish with nothing changed makes no request beyond the listings."""
+    if job.cleaned or job.of("upload", "replace", "adopt", "delete"):
+        return False
+    if job.target.public:
+        return job.manifest.feed_run == job.manifest.run and not _unverified_media(job)
+    return True
 
 
 def _publish_public(job: _Job, progress: PhaseProgress) -> None:

@@ -310,9 +310,14 @@ def new_session(target: Target) -> boto3.session.Session:
     boto3 then ignores ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``).
     """
     try:
-        return boto3.session.Session(profile_name=target.profile)
+        session = boto3.session.Session(profile_name=target.profile)
     except botocore.exceptions.BotoCoreError as err:
         raise _unavailable(target, err) from err
+    # dates (LastModified…) are never used: left as text, a listing of thousands of objects
+    # is read in a fraction of the time
+    parsers = session._session.get_component("response_parser_factory")
+    parsers.set_parser_defaults(timestamp_parser=str)
+    return session
 
 
 # --- errors ---------------------------------------------------------------------------------

@@ -13,9 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
-from audioarchive.audio.assemble import input_args, join_graph
 from audioarchive.ffmpeg import PIPE, AudioInfo, FFmpegProcess, Tools
 
 FRAME = 0.1  # seconds
@@ -29,6 +26,10 @@ def dominant_channels(tools: Tools, parts: Sequence[AudioInfo]) -> tuple[int, ..
     channels = parts[0].channels
     if channels < 2:
         return ()
+    # imported here: the public transcripts (feed, pages, search) use speaker_of only, and
+    # must not load numpy and the audio stage
+    from audioarchive.audio.assemble import input_args, join_graph  # noqa: PLC0415
+
     graph = join_graph(parts, "joined") + f";[joined]aresample={RATE}[low]"
     args = ["-v", "error", *input_args(parts), "-filter_complex", graph, "-map", "[low]"]
     args += ["-c:a", "pcm_s16le", "-f", "s16le", "pipe:1"]
@@ -50,6 +51,8 @@ def dominant_channels(tools: Tools, parts: Sequence[AudioInfo]) -> tuple[int, ..
 
 
 def _frames(data: bytes, channels: int, samples: int) -> list[int]:
+    import numpy as np  # noqa: PLC0415 (see dominant_channels)
+
     pcm = np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768.0
     frames = pcm.reshape(-1, samples, channels)
     rms = np.sqrt(np.mean(frames**2, axis=1)) + 1e-9

@@ -1,0 +1,102 @@
+"""``list`` and ``search`` read the collection from a cache, and every change is seen."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from audioarchive.inspect.browse import CACHE_FILE
+from tests.helpers import Ws, make_tone, new_workspace
+
+
+def _age(root: Path, seconds: float = 60) -> None:
+    """Date every file back: a cache is not written over files changed a moment ago."""
+    then = time.time_ns() - int(seconds * 1e9)
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, ns=(then, then))
+
+
+def _list(ws: Ws) -> dict[str, dict[str, object]]:
+    result = ws.run("list", "--json")
+    assert result.exit_code == 0, result.output
+    return {row["id"]: row for row in json.loads(result.stdout)}
+
+
+@pytest.fixture
+def cached(tmp_path: Path) -> Ws:
+    ws = new_workspace(tmp_path / "ws")
+    ws.write_session("2023-05-02-a", title="Budget", date="2023-05-02T19:00:00+02:00")
+    ws.write_session("2023-06-06-b", title="Voirie", date="2023-06-06T19:00:00+02:00")
+    (ws.root / ".audioarchive").mkdir()
+    _age(ws.root)
+    assert _list(ws)["2023-05-02-a"]["title"] == "Budget"
+    assert (ws.root / ".audioarchive" / CACHE_FILE).is_file()
+    return ws
+
+
+def test_the_cache_answers_the_same(cached: Ws) -> None:
+    cache = cached.root / ".audioarchive" / CACHE_FILE
+    written = cache.stat().st_mtime_ns
+    first = cached.run("search", "voirie").stdout
+    assert "2023-06-06-b" in first
+    assert _list(cached)["2023-06-06-b"]["title"] == "Voirie"
+    assert cache.stat().st_mtime_ns == written  # read, not written again
+
+
+def test_an_edited_session_file_is_seen(cached: Ws) -> None:
+    cached.write_session("2023-05-02-a", title="Budget 2024", date="2023-05-02T19:00:00+02:00")
+    assert _list(cached)["2023-05-02-a"]["title"] == "Budget 2024"
+    assert "2023-05-02-a" in cached.run("search", "2024").stdout
+
+
+def test_an_edit_with_the_same_size_and_an_old_time_is_seen(cached: Ws) -> None:
+    """The file's time is set back after the edit (a copy that keeps times): still seen,
+    since its time differs from the cached one."""
+    path = cached.write_session("2023-05-02-a", title="Bidget", date="2023-05-02T19:00:00+02:00")
+    _age(path, seconds=30)
+    assert _list(cached)["2023-05-02-a"]["title"] == "Bidget"
+
+
+def test_a_new_recording_and_a_new_session_are_seen(cached: Ws) -> None:
+    assert _list(cached)["2023-05-02-a"]["status"] == "unrecorded"
+    make_tone(cached.root / "recordings" / "2023-05-02-a" / "ZOOM0001.WAV", seconds=0.5)
+    cached.write_session("2023-07-04-c", title="Culture", date="2023-07-04T19:00:00+02:00")
+    rows = _list(cached)
+    assert rows["2023-05-02-a"]["status"] == "recorded"
+    assert "2023-07-04-c" in rows
+
+
+def test_a_broken_session_file_is_reported_not_hidden_by_the_cache(cached: Ws) -> None:
+    (cached.sessions / "2023-06-06-b.yaml").write_text("id: 2023-06-06-b\ntitle: [\n", "utf-8")
+    result = cached.run("list")
+    assert result.exit_code == 2
+    assert "2023-06-06-b.yaml" in result.output
+
+
+def test_a_damaged_cache_is_loaded_again(cached: Ws) -> None:
+    (cached.root / ".audioarchive" / CACHE_FILE).write_bytes(b"not a pickle")
+    assert _list(cached)["2023-06-06-b"]["title"] == "Voirie"
+
+
+def test_validate_reads_every_file_and_refreshes_the_cache(cached: Ws) -> None:
+    cache = cached.root / ".audioarchive" / CACHE_FILE
+    cache.unlink()
+    result = cached.run("validate")
+    assert result.exit_code == 0, result.output
+    written = cache.stat().st_mtime_ns  # validate's full load, cached for list
+    assert _list(cached)["2023-06-06-b"]["title"] == "Voirie"
+    assert cache.stat().st_mtime_ns == written
+
+
+def test_a_dry_run_writes_no_cache(cached: Ws) -> None:
+    cache = cached.root / ".audioarchive" / CACHE_FILE
+    cache.unlink()
+    result = cached.run("build", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert not cache.exists()
+    assert cached.run("build").exit_code == 0
+    assert cache.is_file()  # the same build, for real, does

@@ -8,6 +8,7 @@ frames, MP4 ``©day``, ``purl``, ``egid``); and, for the two ID3 frames neither 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import struct
@@ -18,7 +19,7 @@ from typing import Any, Literal
 
 import pytest
 
-from audioarchive.tags import FIELDS, TagField, TagSet, read_tags, write_tags
+from audioarchive.tags import FIELDS, FIELDS_REVISION, TagField, TagSet, read_tags, write_tags
 from audioarchive.tags.fields import ID3Date, Value
 from tests.helpers import ffmpeg
 
@@ -278,3 +279,13 @@ def test_a_second_reader_reads_every_form_we_write(written: dict[str, Path], fmt
         value = shown[reader].get(key)
         assert value is not None, f"{fmt}: {reader} does not show {key} ({tag_field.name})"
         assert _matches(tag_field, name, value), (fmt, reader, key, value)
+
+
+def test_the_table_is_pinned_so_a_change_to_it_retags_built_files() -> None:
+    """A change to the table must be owned: if it changes the bytes written, bump
+    FIELDS_REVISION (the tag keys change, the next build retags); then pin the new digest."""
+    digest = hashlib.sha256(repr(FIELDS).encode()).hexdigest()
+    assert (FIELDS_REVISION, digest) == (
+        1,
+        "bda37f058beb3df884aad00cae8849990ee08b38d5ee678fbcd529a43250a650",
+    ), "the tag table changed: bump FIELDS_REVISION if the bytes written change, then pin"

@@ -61,6 +61,7 @@ from audioarchive.storage import connect as connect_storage
 from audioarchive.storage.plan import PENDING_NAME
 from audioarchive.tags import TagSet, episode_tags, master_tags, write_tags
 from audioarchive.tags.artwork import check_artworks, prepare_artwork
+from audioarchive.tags.fields import FIELDS_REVISION
 from audioarchive.transcribe.index import update_index
 from audioarchive.transcribe.run import check_transcription, machine_transcripts, transcribe_built
 
@@ -331,6 +332,7 @@ def _tag_key(
         master_tagset.fingerprint(),
         _master_key(sources),
         *([mode] if mode != "flac" else []),  # the default keeps the keys of 0.1
+        *([f"fields{FIELDS_REVISION}"] if FIELDS_REVISION > 1 else []),  # the same
     )
 
 

@@ -22,7 +22,7 @@ is the only place that names them.
 
 from __future__ import annotations
 
-from audioarchive.tags.fields import FIELDS, TagField
+from audioarchive.tags.fields import FIELDS, FIELDS_REVISION, TagField
 from audioarchive.tags.read import FileTags, PictureInfo, TagEntry, read_tags
 from audioarchive.tags.tagset import (
     LOUDNESS_KEYS,
@@ -38,6 +38,7 @@ from audioarchive.tags.write import vorbis_comments, write_tags
 
 __all__ = [
     "FIELDS",
+    "FIELDS_REVISION",
     "LOUDNESS_KEYS",
     "ChapterMark",
     "Cover",

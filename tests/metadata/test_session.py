@@ -12,7 +12,7 @@ from audioarchive.metadata.session import load_workspace
 from audioarchive.metadata.session_file import write_session_file
 from tests.helpers import Ws, examples, new_workspace
 
-DATA = Path(__file__).parent / "data" / "sessions"
+DATA = Path(__file__).parents[1] / "data" / "sessions"
 
 
 def _with(tmp_path: Path, *names: str) -> Ws:

@@ -19,7 +19,7 @@ import pytest
 
 from tests.helpers import Ws
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 UNSHARE = ("unshare", "--user", "--map-root-user", "--mount")
 
 
@@ -48,7 +48,7 @@ def test_disk_full_while_encoding(built: Ws, tmp_path: Path) -> None:
     out = tmp_path / "result.json"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])}
     done = subprocess.run(
-        [*UNSHARE, sys.executable, "-m", "tests.disk_full_driver", str(source),
+        [*UNSHARE, sys.executable, "-m", "tests.pipeline.disk_full_driver", str(source),
          str(tmp_path / "small"), str(out)],
         capture_output=True, text=True, check=False, env=env, cwd=ROOT,
     )  # fmt: skip

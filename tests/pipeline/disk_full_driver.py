@@ -1,7 +1,7 @@
 """Run inside a new mount namespace (``unshare --user --map-root-user --mount``): mount a
 3 MB tmpfs, build a workspace on it with the disk full, then with room again.
 
-Usage: python -m tests.disk_full_driver SOURCE_WORKSPACE MOUNT_POINT RESULT_JSON
+Usage: python -m tests.pipeline.disk_full_driver SOURCE_WORKSPACE MOUNT_POINT RESULT_JSON
 
 A user namespace gives this process the right to mount a tmpfs (which the kernel allows
 there) without CAP_SYS_ADMIN on the machine; the mount is gone when the process ends.

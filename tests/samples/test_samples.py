@@ -13,7 +13,7 @@ import pytest
 from audioarchive.ffmpeg import Tools
 from tests.helpers import assert_never_named, run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow

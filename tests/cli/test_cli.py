@@ -15,7 +15,7 @@ from PIL import Image
 from audioarchive._version import __version__
 from tests.helpers import Ws, make_tone, new_workspace, run_cli
 
-DATA = Path(__file__).parent / "data" / "sessions"
+DATA = Path(__file__).parents[1] / "data" / "sessions"
 
 
 def test_validate_bad_sessions_exit_2_one_line_per_problem(tmp_path: Path) -> None:

@@ -435,7 +435,7 @@ def test_two_parts_uploaded_verified_and_listed(studio: Client, tmp_path: Path) 
 def test_every_page_speaks_the_chosen_language(studio: Client, lang: str) -> None:
     strings = json.loads(
         (
-            Path(__file__).parents[1] / "src/audioarchive/templates/studio/i18n" / f"{lang}.json"
+            Path(__file__).parents[2] / "src/audioarchive/templates/studio/i18n" / f"{lang}.json"
         ).read_text(encoding="utf-8")
     )
     for path in ("/", "/sessions/new", "/sessions/2023-03-16-c", "/sessions/2023-03-16-c/timeline"):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
+import pickle
 import time
 from pathlib import Path
 
@@ -80,6 +83,37 @@ def test_a_broken_session_file_is_reported_not_hidden_by_the_cache(cached: Ws) -
 def test_a_damaged_cache_is_loaded_again(cached: Ws) -> None:
     (cached.root / ".audioarchive" / CACHE_FILE).write_bytes(b"not a pickle")
     assert _list(cached)["2023-06-06-b"]["title"] == "Voirie"
+
+
+class _Payload:
+    """Unpickled, it would create the marker file: what a hostile cache would do."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[Path]]:
+        return (Path.touch, (self.marker,))
+
+
+@pytest.mark.parametrize("key", [None, b"someone else's key, not this user's"])
+def test_a_cache_not_sealed_by_this_user_is_never_unpickled(
+    cached: Ws, tmp_path: Path, key: bytes | None
+) -> None:
+    """A workspace received from someone else may carry a state folder made to run code
+    when loaded: the cache is read only when sealed with this user's own key."""
+    marker = tmp_path / "code-ran"
+    blob = pickle.dumps(_Payload(marker))
+    seal = hmac.new(key, blob, hashlib.sha256).digest() if key else b""
+    (cached.root / ".audioarchive" / CACHE_FILE).write_bytes(seal + blob)
+    assert _list(cached)["2023-06-06-b"]["title"] == "Voirie"
+    assert not marker.exists()
+    # control: the same payload sealed with this user's key is what the cache reads
+    home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    own = (Path(home) / "audioarchive" / "cache-key").read_bytes()
+    sealed = hmac.new(own, blob, hashlib.sha256).digest() + blob
+    (cached.root / ".audioarchive" / CACHE_FILE).write_bytes(sealed)
+    _list(cached)
+    assert marker.exists()
 
 
 def test_validate_reads_every_file_and_refreshes_the_cache(cached: Ws) -> None:

@@ -12,10 +12,13 @@ Times in JSON are seconds (floats, millisecond precision).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
 import logging
 import os
 import pickle
 import re
+import secrets
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -99,7 +102,10 @@ def load_collection(
         collection = (workspace.show, workspace.sessions, workspace.example)
         data = {"version": _CACHE_VERSION, "key": key[0], "files": files, "collection": collection}
         try:
-            write_atomic(cache, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+            secret = _cache_secret()
+            if secret is not None:
+                blob = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+                write_atomic(cache, _seal(secret, blob) + blob)
         except (OSError, AudioArchiveError) as err:  # a read-only state folder: no cache
             log.debug("%s: not written (%s)", cache, err)
     return workspace
@@ -108,9 +114,16 @@ def load_collection(
 def _read_cache(cache: Path, key: str) -> tuple[Show, tuple[Session, ...], Session | None] | None:
     """The show, sessions and example session cached under ``key``, if no file they name
     changed since."""
+    secret = _cache_secret()
+    if secret is None:
+        return None
     try:
-        with cache.open("rb") as stream:
-            stored = pickle.load(stream)  # noqa: S301 (our own state folder)
+        sealed = cache.read_bytes()
+        seal, blob = sealed[:_SEAL_SIZE], sealed[_SEAL_SIZE:]
+        if not hmac.compare_digest(seal, _seal(secret, blob)):
+            log.debug("%s: not used (not sealed by this user)", cache)
+            return None
+        stored = pickle.loads(blob)  # noqa: S301 (sealed with this user's key)
         if stored["version"] != _CACHE_VERSION or stored["key"] != key:
             return None
         if not all(file_stamp(name) == stamp for name, stamp in stored["files"]):
@@ -122,6 +135,40 @@ def _read_cache(cache: Path, key: str) -> tuple[Show, tuple[Session, ...], Sessi
         log.debug("%s: not used (%s)", cache, err)
         return None
     return show, sessions, example
+
+
+def _seal(secret: bytes, blob: bytes) -> bytes:
+    return hmac.new(secret, blob, hashlib.sha256).digest()
+
+
+def _cache_secret() -> bytes | None:
+    """This user's key for the cache's seal (made once, readable by the user alone), or None
+    where it cannot be kept (then nothing is cached).
+
+    The cache is a pickle, and loading a pickle can run code: a workspace received from
+    someone else (a copy, an archive) could carry a state folder made to do that. A cache is
+    read only when it is sealed with a key that never leaves this user's home folder."""
+    try:
+        home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        key_file = Path(home) / "audioarchive" / "cache-key"
+        return key_file.read_bytes()
+    except FileNotFoundError:
+        pass
+    except (OSError, RuntimeError):  # no home folder
+        return None
+    try:
+        key_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(secrets.token_bytes(32))
+        return key_file.read_bytes()
+    except FileExistsError:  # made by another process meanwhile
+        return key_file.read_bytes()
+    except OSError:  # a read-only home folder
+        return None
+
+
+_SEAL_SIZE = hashlib.sha256().digest_size
 
 
 def _collection_key(settings: Settings) -> tuple[str, int]:

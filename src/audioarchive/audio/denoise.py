@@ -111,7 +111,8 @@ class SpectralGate:
         self.channels = channels
         self.hop = FRAME // 2
         window = np.sqrt(0.5 - 0.5 * np.cos(2 * np.pi * np.arange(FRAME) / FRAME))
-        self.window = window.astype(np.float32)  # float32 spectra: half the work of float64
+        self._window64 = window  # the forward transform's: numpy's float32 rfft is slower
+        self.window = window.astype(np.float32)  # the inverse's (complex64: faster)
         self.least = 10 ** (-strength_db / 20)
         starts = sorted(room_tone)
         self._tone_starts = np.array([a for a, _ in starts], dtype=np.float64)
@@ -158,7 +159,8 @@ class SpectralGate:
         frames = np.lib.stride_tricks.sliding_window_view(self._buf, FRAME, axis=0)[::hop][
             :count
         ]  # (count, channels, FRAME)
-        spectra = np.fft.rfft(frames * self.window, axis=-1)  # complex64
+        # forward in float64 (twice as fast as numpy's float32 rfft), the rest in complex64
+        spectra = np.fft.rfft(frames * self._window64, axis=-1).astype(np.complex64)
         power = _power(spectra)  # (count, bins), float32
         centres = self._times[np.arange(count) * hop + FRAME // 2]
         self._learn(power, centres)

@@ -74,8 +74,8 @@ class Listener:
         self._votes: list[int] = []
         self._step_votes = 0
         self._step_frames = 0
-        self._tail = np.zeros(0, dtype=np.float32)
-        self._window = np.hanning(SEGMENT).astype(np.float32)
+        self._tail = np.zeros(0, dtype=np.float64)
+        self._window = np.hanning(SEGMENT)
         self._bins = int(SPECTRUM_TOP * SEGMENT / RATE) + 1
         self._power = np.zeros(self._bins, dtype=np.float64)
         self._segments = 0
@@ -92,22 +92,22 @@ class Listener:
             if self._step_frames == VAD_PER_STEP:
                 self._votes.append(self._step_votes)
                 self._step_votes = self._step_frames = 0
-        samples = np.frombuffer(data[:whole], dtype="<i2").astype(np.float32)
-        samples *= np.float32(1 / 32768)
+        samples = np.frombuffer(data[:whole], dtype="<i2").astype(np.float64)
+        samples *= 1 / 32768
         self._spectrum(samples)
 
-    def _spectrum(self, samples: npt.NDArray[np.float32]) -> None:
+    def _spectrum(self, samples: FloatArray) -> None:
         buf = np.concatenate((self._tail, samples))
         step = SEGMENT // 2
         count = (buf.size - SEGMENT) // step + 1 if buf.size >= SEGMENT else 0
         if count:
-            # every whole segment at once, in float32 (the sum of the powers in float64)
+            # every whole segment at once (float64: numpy's float32 rfft is slower)
             segments = np.lib.stride_tricks.sliding_window_view(buf, SEGMENT)[::step][:count]
             spectra = np.fft.rfft(segments * self._window, axis=-1)[:, : self._bins]
             real, imag = spectra.real, spectra.imag
             power = real * real
             power += imag * imag
-            self._power += power.sum(axis=0, dtype=np.float64)
+            self._power += power.sum(axis=0)
             self._segments += count
         self._tail = buf[count * step :]
 
@@ -125,7 +125,7 @@ class Listener:
         power = self._power / self._segments
         freqs = np.arange(self._bins) * RATE / SEGMENT
         # a full-scale sine's line holds N * sum(window²) / 4 over its bins (Parseval)
-        reference = SEGMENT * float(np.sum(np.square(self._window, dtype=np.float64))) / 4
+        reference = SEGMENT * float(np.sum(self._window**2)) / 4
         best: Hum | None = None
         for mains in MAINS:
             found, strongest, total, fundamental = [], -math.inf, 0.0, mains

@@ -39,11 +39,14 @@ def chunk_linear(values: npt.NDArray[np.float64], chunk: int = CHUNK) -> Samples
     ``np.interp`` sample by sample, which searches for every sample.
     """
     half = chunk // 2
-    k = (np.arange(chunk) + 0.5) / chunk
-    prev, cur, nxt = values[:-2, None], values[1:-1, None], values[2:, None]
+    k = ((np.arange(chunk) + 0.5) / chunk).astype(np.float32)
+    v = values.astype(np.float32)  # float32 throughout: the output's precision
+    prev, cur, nxt = v[:-2, None], v[1:-1, None], v[2:, None]
     out = np.empty((len(values) - 2, chunk), dtype=np.float32)
-    out[:, :half] = prev + (cur - prev) * (k[None, :half] + 0.5)
-    out[:, half:] = cur + (nxt - cur) * (k[None, half:] - 0.5)
+    np.multiply(cur - prev, k[None, :half] + np.float32(0.5), out=out[:, :half])
+    out[:, :half] += prev
+    np.multiply(nxt - cur, k[None, half:] - np.float32(0.5), out=out[:, half:])
+    out[:, half:] += cur
     return out.ravel()
 
 

@@ -430,8 +430,9 @@ def _calibrate(
     excerpts = _excerpts(job.parts, spec.start, spec.end)
     if not excerpts:
         return spec
-    trial = replace(spec, excerpts=excerpts, mp3=job.workdir / "trial.mp3", opus=None)
-    trial = replace(trial, intro=None, outro=None)
+    trial = replace(
+        spec, excerpts=excerpts, mp3=job.workdir / "trial.mp3", opus=None, intro=None, outro=None
+    )
     predicted = _excerpt_loudness(analysis, excerpts, silenced, spec.gain_db)
     first = _trial(tools, trial, report)
     loss = predicted - first.integrated

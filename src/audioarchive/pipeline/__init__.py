@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Literal
 from audioarchive._version import __version__
 from audioarchive.archive.events import record_creation
 from audioarchive.archive.fixity import record_recording_sums
+from audioarchive.common.fingerprint import digest, tree_stamp
 from audioarchive.common.locking import workspace_lock
 from audioarchive.common.mediatypes import media_type
 from audioarchive.common.text import sha256_bytes, sha256_file
@@ -50,11 +51,9 @@ from audioarchive.metadata.session import Session, Workspace
 from audioarchive.metadata.timeline import Timeline
 from audioarchive.pipeline.stamps import (
     Stamps,
-    digest,
     episode_inputs,
     publication_inputs,
     shared_inputs,
-    tree_stamp,
 )
 from audioarchive.storage import Forecast, UploadReport
 from audioarchive.storage import connect as connect_storage

@@ -23,19 +23,12 @@ import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from audioarchive.common.fingerprint import digest, program_stamp, tree_stamp
+from audioarchive.common.fingerprint import digest, program_stamp
 from audioarchive.common.writing import write_atomic
 from audioarchive.metadata.episode import Publication
 from audioarchive.metadata.session import Workspace
 
-__all__ = [
-    "Stamps",
-    "digest",
-    "episode_inputs",
-    "publication_inputs",
-    "shared_inputs",
-    "tree_stamp",
-]
+__all__ = ["Stamps", "episode_inputs", "publication_inputs", "shared_inputs"]
 
 STAMPS_FILE = "build-stamps.json"
 STAMPS_VERSION = 1

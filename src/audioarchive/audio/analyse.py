@@ -120,7 +120,7 @@ def analyse(
         "[a]ebur128=framelog=verbose:dualmono=true:peak=sample[out];"
         f"[b]aformat=channel_layouts=mono,aresample={VOICE_RATE},aformat=sample_fmts=s16[voice]"
     )
-    listener = Listener()
+    listener = Listener(duration)
     with FFmpegProcess(
         tools,
         [

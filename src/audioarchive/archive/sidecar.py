@@ -16,13 +16,13 @@ copied into a public catalogue as it is.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from audioarchive._version import __version__
 from audioarchive.archive.fixity import MANIFEST, archive_entries, render_manifest
 from audioarchive.common.formats import iso_duration
+from audioarchive.common.jsontext import dumps_indented
 from audioarchive.common.text import markdown_to_text, sha256_bytes
 from audioarchive.metadata.episode import Episode, Publication
 from audioarchive.metadata.licenses import license_url
@@ -42,21 +42,41 @@ def render_archive_files(publication: Publication, archive: Path | None = None) 
     """
     files: dict[str, bytes] = {}
     for episode in publication.episodes:
-        folder = f"{episode.id}/{episode.id}"
-        own = {f"{folder}.loudness.json": _json(episode.record.loudness, sort_keys=True)}
-        transcript = episode.session.transcript
-        if transcript is not None and transcript.is_file():
-            own[f"{folder}.transcript{transcript.suffix.lower()}"] = transcript.read_bytes()
-        files.update(own)
-        files[f"{folder}.json"] = _json(sidecar(episode, publication, own))
-    files["catalog.json"] = _json(archive_catalog(publication))
+        files.update(render_episode_archive(episode, publication))
+    files["catalog.json"] = render_archive_catalog(publication)
     digests = {path: sha256_bytes(data) for path, data in files.items()}
+    files[MANIFEST] = render_archive_manifest(publication, archive, digests)
+    return files
+
+
+def render_episode_archive(episode: Episode, publication: Publication) -> dict[str, bytes]:
+    """An episode's own files in ``archive/`` (loudness report, transcript copy, sidecar),
+    made from the episode, the show and the settings only."""
+    folder = f"{episode.id}/{episode.id}"
+    own = {f"{folder}.loudness.json": _json(episode.record.loudness, sort_keys=True)}
+    transcript = episode.session.transcript
+    if transcript is not None and transcript.is_file():
+        own[f"{folder}.transcript{transcript.suffix.lower()}"] = transcript.read_bytes()
+    return {**own, f"{folder}.json": _json(sidecar(episode, publication, own))}
+
+
+def render_archive_catalog(publication: Publication) -> bytes:
+    """``catalog.json`` of ``archive/``: every episode's full record (:func:`archive_catalog`)."""
+    return _json(archive_catalog(publication))
+
+
+def render_archive_manifest(
+    publication: Publication, archive: Path | None, generated: dict[str, str]
+) -> bytes:
+    """The manifest of ``archive/``: ``generated`` (path → SHA-256 of every other file the
+    build writes there), the masters as recorded, and the previous manifest's entries of
+    files still there but no longer generated (``archive``: the folder, read for them)."""
+    digests = dict(generated)
     for episode in publication.episodes:
         for master in (episode.record.master, episode.record.preservation):
             if master is not None:
                 digests[master.path] = master.sha256  # as recorded when written, never re-hashed
-    files[MANIFEST] = render_manifest(archive_entries(archive, digests))
-    return files
+    return render_manifest(archive_entries(archive, digests))
 
 
 def sidecar(
@@ -171,5 +191,4 @@ def _file(role: str, path: str, size: int, digest: str) -> dict[str, Any]:
 
 
 def _json(data: Any, *, sort_keys: bool = False) -> bytes:
-    text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=sort_keys)
-    return (text + "\n").encode("utf-8")
+    return (dumps_indented(data, sort_keys=sort_keys) + "\n").encode("utf-8")

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Literal
 
 from audioarchive._version import __version__
 from audioarchive.archive.events import record_creation
-from audioarchive.archive.fixity import record_recording_sums
+from audioarchive.archive.fixity import MANIFEST, record_recording_sums
 from audioarchive.common.fingerprint import digest, tree_stamp
 from audioarchive.common.locking import workspace_lock
 from audioarchive.common.mediatypes import media_type
@@ -50,8 +50,10 @@ from audioarchive.metadata.recordings import probe_recordings
 from audioarchive.metadata.session import Session, Workspace
 from audioarchive.metadata.timeline import Timeline
 from audioarchive.pipeline.stamps import (
+    Rendered,
     Stamps,
     episode_inputs,
+    output_inputs,
     publication_inputs,
     shared_inputs,
 )
@@ -177,8 +179,9 @@ def build(
 
 def _write_generated(ctx: _Context, publication: Publication) -> list[str]:
     """Feed, pages, catalogue and archive sidecars, rendered only when what they are made
-    from changed, or a file of ``feed/`` or ``archive/`` did; the files removed from
-    ``feed/``."""
+    from changed, or a file of ``feed/`` or ``archive/`` did; and then only the groups of
+    files whose own inputs changed or whose files are not as written (:class:`_Groups`).
+    Returns the files removed from ``feed/``."""
     paths = ctx.workspace.paths
     records = (state_path(paths.state, e.id) for e in publication.episodes)
     inputs = publication_inputs(ctx.shared, publication, ctx.sessions, records)
@@ -189,19 +192,156 @@ def _write_generated(ctx: _Context, publication: Publication) -> list[str]:
         and outputs.get("trees") == tree_stamp(paths.feed, paths.archive)
     ):
         return []
-    from audioarchive.archive.sidecar import render_archive_files  # noqa: PLC0415 (as above)
     from audioarchive.render.publication import public_view  # noqa: PLC0415 (as above)
 
-    files = render_public_files(public_view(publication))  # withheld names out, once
-    for relpath, data in sorted(files.items()):
-        if write_atomic(paths.feed / relpath, data):
-            ctx.note(paths.feed / relpath)
-    for relpath, data in sorted(render_archive_files(publication, paths.archive).items()):
-        if write_atomic(paths.archive / relpath, data):
-            ctx.note(paths.archive / relpath)
-    removed = _prune_feed(ctx.workspace, publication, set(files))
+    view = public_view(publication)  # withheld names out, once
+    groups = _Groups(ctx, _group_keys(ctx, publication, view, inputs))
+    log.debug("generated files: %d of %d groups to render", *groups.count())
+    groups.write(paths.feed, _render_public_groups(view, groups.stale))
+    groups.write(paths.archive, _render_archive_groups(publication, paths.archive, groups))
+    removed = _prune_feed(ctx.workspace, publication, groups.names(_FEED))
+    ctx.stamps.groups = groups.done
     ctx.stamps.outputs = {"inputs": inputs, "trees": tree_stamp(paths.feed, paths.archive)}
     return removed
+
+
+# The groups of generated files (see :mod:`audioarchive.pipeline.stamps`): each episode's
+# own files, in feed/ ("feed:episode:<id>": its page, chapters, transcripts) and in archive/
+# ("archive:episode:<id>": its sidecars); the files made from every episode, rendered again
+# whenever the publication changed; the manifest of archive/, rendered whenever anything is.
+_FEED, _ARCHIVE = "feed:", "archive:"
+_LISTS = ("feed:site", "feed:feed", "feed:catalogue", "archive:catalog")
+_MANIFEST_GROUP = "archive:manifest"
+
+
+def _episode_group(top: str, episode_id: str) -> str:
+    return f"{top}episode:{episode_id}"
+
+
+def _group_keys(
+    ctx: _Context, publication: Publication, view: PublicView, inputs: str
+) -> dict[str, str]:
+    """The fingerprint of what each group of generated files is made from: for an episode's
+    files, the episode, the show, the settings and the program (and for its page what it
+    shows of the others, :func:`~audioarchive.render.site.page_inputs`); for the lists,
+    the whole publication (``inputs``)."""
+    from audioarchive.render.site import page_inputs  # noqa: PLC0415 (as above)
+
+    state = ctx.workspace.paths.state
+    pages = page_inputs(view)
+    keys = dict.fromkeys(_LISTS, inputs)
+    for episode in publication.episodes:
+        machine = publication.machine_transcripts.get(episode.id)
+        own = output_inputs(
+            ctx.shared,
+            ctx.sessions.get(episode.id) or digest(episode.session),
+            state_path(state, episode.id),
+            machine.key if machine is not None else None,
+        )
+        keys[_episode_group(_ARCHIVE, episode.id)] = own
+        keys[_episode_group(_FEED, episode.id)] = digest(own, pages[episode.id])
+    return keys
+
+
+@dataclass
+class _Groups:
+    """The groups of generated files of this build: those whose files are as the last
+    build wrote them from the same inputs (kept), the others (rendered and written)."""
+
+    ctx: _Context
+    keys: dict[str, str]  # group -> the fingerprint of its inputs
+    done: dict[str, Rendered] = field(default_factory=dict)  # group -> its files, as written
+
+    def __post_init__(self) -> None:
+        paths = self.ctx.workspace.paths
+        for name, key in self.keys.items():
+            previous = self.ctx.stamps.groups.get(name)
+            folder = paths.feed if name.startswith(_FEED) else paths.archive
+            if (
+                not self.ctx.force
+                and previous is not None
+                and previous.key == key
+                and previous.intact(folder)
+            ):
+                self.done[name] = previous
+
+    def count(self) -> tuple[int, int]:
+        return len(self.keys) - len(self.done), len(self.keys)
+
+    def stale(self, name: str) -> bool:
+        return name not in self.done
+
+    def write(self, folder: Path, rendered: dict[str, dict[str, bytes]]) -> None:
+        """Write the files of each group rendered (the episodes' own before the lists)."""
+        for name in sorted(rendered, key=lambda n: (n in _LISTS or n == _MANIFEST_GROUP, n)):
+            files: dict[str, tuple[int, int, str]] = {}
+            for relpath, data in sorted(rendered[name].items()):
+                dest = folder / relpath
+                if write_atomic(dest, data):
+                    self.ctx.note(dest)
+                info = dest.stat()
+                files[relpath] = (info.st_size, info.st_mtime_ns, sha256_bytes(data))
+            self.done[name] = Rendered(self.keys.get(name, ""), files)
+
+    def names(self, top: str) -> set[str]:
+        """Every file of the groups of ``top`` (relative to its folder)."""
+        return {p for name, group in self.done.items() if name.startswith(top) for p in group.files}
+
+    def digests(self, top: str) -> dict[str, str]:
+        """The SHA-256 of every file written of the groups of ``top``, the manifest's aside."""
+        return {
+            relpath: sha
+            for name, group in self.done.items()
+            if name.startswith(top) and name != _MANIFEST_GROUP
+            for relpath, (_size, _mtime, sha) in group.files.items()
+        }
+
+
+def _render_public_groups(
+    publication: PublicView, stale: Callable[[str], bool]
+) -> dict[str, dict[str, bytes]]:
+    """The files of ``feed/`` of each group that is ``stale``, by group."""
+    # imported here: a build with nothing changed renders nothing (and loads no template)
+    from audioarchive.render.catalogue import render_catalog  # noqa: PLC0415
+    from audioarchive.render.feed import render_feed  # noqa: PLC0415
+    from audioarchive.render.site import render_site  # noqa: PLC0415
+
+    ids = {e.id for e in publication.episodes if stale(_episode_group(_FEED, e.id))}
+    # every file of an episode's own is in the folder of its page
+    folders = {page_path(i).rpartition("/")[0]: _episode_group(_FEED, i) for i in ids}
+    out: dict[str, dict[str, bytes]] = {name: {} for name in folders.values()}
+    site = render_site(publication, ids, lists=stale("feed:site"))
+    feed = render_feed(publication, ids, lists=stale("feed:feed"))
+    for lists, files in (("feed:site", site), ("feed:feed", feed)):
+        for relpath, data in files.items():
+            out.setdefault(folders.get(relpath.rpartition("/")[0], lists), {})[relpath] = data
+    if stale("feed:catalogue"):
+        out["feed:catalogue"] = render_catalog(publication)
+    return out
+
+
+def _render_archive_groups(
+    publication: Publication, archive: Path, groups: _Groups
+) -> dict[str, dict[str, bytes]]:
+    """The files of ``archive/`` of each stale group, and its manifest, by group."""
+    from audioarchive.archive.sidecar import (  # noqa: PLC0415 (as above)
+        render_archive_catalog,
+        render_archive_manifest,
+        render_episode_archive,
+    )
+
+    out: dict[str, dict[str, bytes]] = {}
+    for episode in publication.episodes:
+        name = _episode_group(_ARCHIVE, episode.id)
+        if groups.stale(name):
+            out[name] = render_episode_archive(episode, publication)
+    if groups.stale("archive:catalog"):
+        out["archive:catalog"] = {"catalog.json": render_archive_catalog(publication)}
+    digests = groups.digests(_ARCHIVE)
+    digests.update((p, sha256_bytes(d)) for files in out.values() for p, d in files.items())
+    manifest = render_archive_manifest(publication, archive, digests)
+    out[_MANIFEST_GROUP] = {MANIFEST: manifest}
+    return out
 
 
 def _record_creations(workspace: Workspace, results: Sequence[EpisodeResult]) -> None:
@@ -219,16 +359,8 @@ def _record_creations(workspace: Workspace, results: Sequence[EpisodeResult]) ->
 
 def render_public_files(publication: PublicView) -> dict[str, bytes]:
     """Every generated file of ``feed/`` but the media: pages, feed, catalogue, chapters…"""
-    # imported here: a build with nothing changed renders nothing (and loads no template)
-    from audioarchive.render.catalogue import render_catalog  # noqa: PLC0415
-    from audioarchive.render.feed import render_feed  # noqa: PLC0415
-    from audioarchive.render.site import render_site  # noqa: PLC0415
-
-    files: dict[str, bytes] = {}
-    files.update(render_site(publication))
-    files.update(render_catalog(publication))
-    files.update(render_feed(publication))
-    return files
+    groups = _render_public_groups(publication, lambda _name: True)
+    return {relpath: data for files in groups.values() for relpath, data in files.items()}
 
 
 def _select(workspace: Workspace, ids: Sequence[str]) -> list[Session]:

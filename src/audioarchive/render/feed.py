@@ -23,6 +23,7 @@ import html
 import json
 import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -103,21 +104,39 @@ def transcript_path(episode_id: str, fmt: str) -> str:
     return f"episodes/{episode_id}/transcript.{fmt}"
 
 
-def render_feed(publication: PublicView) -> dict[str, bytes]:
-    """The feed and the files it points to besides the media, keyed by path in ``feed/``."""
+def render_feed(
+    publication: PublicView, episodes: Collection[str] | None = None, *, lists: bool = True
+) -> dict[str, bytes]:
+    """The feed and the files it points to besides the media, keyed by path in ``feed/``:
+    the files of each episode whose id is in ``episodes`` (default: every one), and with
+    ``lists`` the feed itself. An episode's files are made from the episode and the show
+    only."""
     files: dict[str, bytes] = {}
     for episode in publication.episodes:
-        files.update(render_episode_files(publication, episode))
-    files["feed.xml"] = _build_feed(publication, files)
+        if episodes is None or episode.id in episodes:
+            files.update(render_episode_files(publication, episode))
+    if lists:
+        files["feed.xml"] = build_feed(publication)
     return files
 
 
 def build_feed(publication: PublicView) -> bytes:
     """The RSS feed of every built episode, newest first."""
-    return render_feed(publication)["feed.xml"]
+    names = {name for e in publication.episodes for name in episode_file_names(e)}
+    return _build_feed(publication, names)
 
 
 # --- the files beside the audio ---------------------------------------------------------------
+
+
+def episode_file_names(episode: PublicEpisode) -> list[str]:
+    """The paths in ``feed/`` of an episode's chapters JSON and public transcripts (when it
+    has them), without rendering them (the names :func:`render_episode_files` gives)."""
+    names = [chapters_path(episode.id)] if episode.chapters else []
+    transcript = episode.transcript
+    if transcript is not None and transcript.cues:
+        names.extend(transcript_path(episode.id, fmt) for fmt in TRANSCRIPT_TYPES)
+    return names
 
 
 def render_episode_files(publication: PublicView, episode: PublicEpisode) -> dict[str, bytes]:
@@ -165,7 +184,7 @@ def _seconds(value: float) -> int | float:
 # --- the feed ---------------------------------------------------------------------------------
 
 
-def _build_feed(publication: PublicView, files: dict[str, bytes]) -> bytes:
+def _build_feed(publication: PublicView, files: Collection[str]) -> bytes:
     try:
         fg = _channel(publication)
         episodes = sorted(publication.episodes, key=_order)
@@ -277,7 +296,7 @@ def _category(name: str) -> dict[str, str]:
 
 
 def _add_item(
-    fg: FeedGenerator, publication: PublicView, episode: PublicEpisode, files: dict[str, bytes]
+    fg: FeedGenerator, publication: PublicView, episode: PublicEpisode, files: Collection[str]
 ) -> None:
     show, session = publication.show, episode.session
     text, rich = episode_notes(publication, episode)
@@ -314,7 +333,7 @@ def _add_podcastindex(
     index: PodcastIndexEntryExtension,
     publication: PublicView,
     episode: PublicEpisode,
-    files: dict[str, bytes],
+    files: Collection[str],
 ) -> None:
     show, session = publication.show, episode.session
     if session.season is not None:

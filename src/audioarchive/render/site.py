@@ -14,8 +14,9 @@ output is deterministic: the same inputs give the same bytes.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from importlib.resources import files
@@ -185,17 +186,19 @@ class Facets:
     years: tuple[FacetValue, ...]
 
     def speaker(self, name: str) -> FacetValue:
-        return _find(self.speakers, fold(name.strip()))
+        return self._by_label[("speaker", fold(name.strip()))]
 
     def topic(self, name: str) -> FacetValue:
-        return _find(self.topics, fold(name.strip()))
+        return self._by_label[("topic", fold(name.strip()))]
 
-
-def _find(values: Sequence[FacetValue], key: str) -> FacetValue:
-    for value in values:
-        if fold(value.label.strip()) == key:
-            return value
-    raise KeyError(key)
+    @functools.cached_property
+    def _by_label(self) -> dict[tuple[str, str], FacetValue]:
+        """Each value by its kind and folded label (a search of the list for each episode
+        grew with the square of the number of episodes: a guest per meeting)."""
+        values: dict[tuple[str, str], FacetValue] = {}
+        for value in (*self.speakers, *self.topics):
+            values.setdefault((value.kind, fold(value.label.strip())), value)
+        return values
 
 
 def _facet(kind: str, labels: Mapping[str, tuple[str, list[str]]]) -> tuple[FacetValue, ...]:
@@ -327,9 +330,7 @@ def _episode_view(
         duration_text=fmt.duration(episode.duration),
         duration_iso=iso_duration(episode.duration),
         speakers=speakers,
-        topics=tuple(
-            dict.fromkeys(facets.topic(topic) for topic in session.topics if topic.strip())
-        ),
+        topics=_topics(session, facets),
         speaker_facets=tuple(dict.fromkeys(facets.speaker(p.name) for p in speakers)),
         year=str(date.year) if date else "",
         search=_search_text(episode),
@@ -338,6 +339,10 @@ def _episode_view(
         artwork=publication.artwork_for(session.id),
     )
     return _with_details(view, publication, fmt) if full else view
+
+
+def _topics(session: Session, facets: Facets) -> tuple[FacetValue, ...]:
+    return tuple(dict.fromkeys(facets.topic(topic) for topic in session.topics if topic.strip()))
 
 
 def _search_text(episode: PublicEpisode) -> str:
@@ -487,10 +492,16 @@ def asset_files() -> dict[str, tuple[str, bytes]]:
     return out
 
 
-def render_site(publication: PublicView) -> dict[str, bytes]:
-    """Every page and asset, keyed by its path relative to ``feed/``."""
+def render_site(
+    publication: PublicView, pages: Collection[str] | None = None, *, lists: bool = True
+) -> dict[str, bytes]:
+    """Pages and assets, keyed by their path relative to ``feed/``: the page of each episode
+    whose id is in ``pages`` (default: every one) and, with ``lists``, the pages made from
+    every episode (the index, the search of what was said) and the assets.
+
+    An episode's page is made from the episode, the show, the settings and what
+    :func:`page_inputs` gives for it: rendered alone, it is what a whole render writes."""
     assets = asset_files()
-    out: dict[str, bytes] = dict(assets.values())
     fmt = Formatter(ui_language(publication.show.language))
     newest = sorted(publication.episodes, key=_newest_first)
     facets = build_facets(newest)
@@ -504,38 +515,91 @@ def render_site(publication: PublicView) -> dict[str, bytes]:
         "asset": {name: path for name, (path, _data) in assets.items()},
         "catalog": CATALOG_FILES,
         "facets": facets,
+        "has_said": _has_said(newest),
     }
-    transcripts = {e.id: e.transcript for e in newest}
-    said = said_index(newest, transcripts)
-    common["has_said"] = said is not None
+    views: dict[int, EpisodeView] = {}  # list views, by position: only those needed
+
+    def listed(index: int) -> EpisodeView:
+        if index not in views:
+            views[index] = _episode_view(publication, newest[index], facets, fmt, full=False)
+        return views[index]
+
+    def neighbour(index: int) -> EpisodeView | None:
+        return listed(index) if 0 <= index < len(newest) else None
+
+    out: dict[str, bytes] = dict(assets.values()) if lists else {}
     try:
-        views = [_episode_view(publication, e, facets, fmt, full=False) for e in newest]
-        out["index.html"] = _render(
-            "index.html",
-            root="",
-            page=INDEX_PAGE,
-            episodes=views,
-            upcoming=[_upcoming(s, fmt) for s in publication.upcoming],
-            apps=app_links(publication.site.feed_url, fmt.t),
-            summary=_summary(publication.show.description),
-            by_id={v.id: v for v in views},
-            **common,
-        )
+        if lists:
+            everything = [listed(i) for i in range(len(newest))]
+            out.update(_lists(publication, newest, everything, fmt, common))
         for index, episode in enumerate(newest):
-            view = _episode_view(publication, episode, facets, fmt, full=True)
+            if pages is not None and episode.id not in pages:
+                continue
             out[episode.page_path] = _render(
                 "episode.html",
                 root="../../",
                 page=episode.page_path,
-                ep=view,
-                newer=views[index - 1] if index > 0 else None,
-                older=views[index + 1] if index + 1 < len(views) else None,
+                ep=_with_details(listed(index), publication, fmt),
+                newer=neighbour(index - 1),
+                older=neighbour(index + 1),
                 **common,
             )
-        if said is not None:
-            out.update(_said_search(said, newest, transcripts, common))
     except TemplateError as err:
         raise SiteError(f"pages could not be rendered ({err})") from err
+    return out
+
+
+def page_inputs(publication: PublicView) -> dict[str, tuple[object, ...]]:
+    """By episode id, what its page shows besides the episode itself, the show and the
+    settings: its newer and older neighbours' paths and titles, its topics' labels and
+    links (a link's slug depends on every topic), its artwork, whether the search of what
+    was said is linked. A page whose inputs are the same renders the same bytes."""
+    newest = sorted(publication.episodes, key=_newest_first)
+    facets = build_facets(newest)
+    has_said = _has_said(newest)
+    out: dict[str, tuple[object, ...]] = {}
+    for index, episode in enumerate(newest):
+        newer = newest[index - 1] if index > 0 else None
+        older = newest[index + 1] if index + 1 < len(newest) else None
+        out[episode.id] = (
+            [(e.page_path, e.session.title) if e is not None else None for e in (newer, older)],
+            [(t.label, t.slug) for t in _topics(episode.session, facets)],
+            publication.artwork_for(episode.id),
+            has_said,
+        )
+    return out
+
+
+def _has_said(episodes: Sequence[PublicEpisode]) -> bool:
+    """The search of what was said exists (:func:`said_index` is not ``None``)."""
+    return any(e.transcript is not None and e.transcript.cues for e in episodes)
+
+
+def _lists(
+    publication: PublicView,
+    newest: Sequence[PublicEpisode],
+    listed: Sequence[EpisodeView],
+    fmt: Formatter,
+    common: Mapping[str, object],
+) -> dict[str, bytes]:
+    """The pages made from every episode: the index and the search of what was said."""
+    out = {
+        "index.html": _render(
+            "index.html",
+            root="",
+            page=INDEX_PAGE,
+            episodes=listed,
+            upcoming=[_upcoming(s, fmt) for s in publication.upcoming],
+            apps=app_links(publication.site.feed_url, fmt.t),
+            summary=_summary(publication.show.description),
+            by_id={v.id: v for v in listed},
+            **common,
+        )
+    }
+    transcripts = {e.id: e.transcript for e in newest}
+    said = said_index(newest, transcripts)
+    if said is not None:
+        out.update(_said_search(said, newest, transcripts, common))
     return out
 
 

@@ -125,6 +125,8 @@ def test_title_change_retags_without_reencoding(built: Ws) -> None:
 
 
 def test_changed_trim_reencodes_only_that_episode(built: Ws) -> None:
+    old = load_record(built.root / ".audioarchive", "2023-01-19-c")
+    assert old is not None
     built.write_session(
         "2023-01-19-c", date="2023-01-19T19:00:00+01:00", season=1, episode=3, trim={"start": 1}
     )
@@ -134,6 +136,10 @@ def test_changed_trim_reencodes_only_that_episode(built: Ws) -> None:
     record = load_record(built.root / ".audioarchive", "2023-01-19-c")
     assert record is not None
     assert record.timeline.start == 1.0
+    # the master (same parts) is kept, re-tagged, and the report still says what it holds
+    assert record.master is not None
+    assert record.loudness["master"] == old.loudness["master"]
+    assert old.loudness["master"]  # bits, sample_identical, notes
 
 
 def test_dry_run_changes_nothing(built: Ws) -> None:

@@ -32,6 +32,10 @@ class MasterFormat:
     exact: bool  # decoded master == decoded joined parts, sample for sample
     notes: tuple[str, ...] = ()
 
+    def as_report(self) -> dict[str, object]:
+        """What the loudness report says of the master."""
+        return {"bits": self.bits, "sample_identical": self.exact, "notes": list(self.notes)}
+
 
 def layout_of(part: AudioInfo) -> str:
     """The part's channel layout as ffmpeg names it (a default one when the file has none)."""

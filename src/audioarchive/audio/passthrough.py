@@ -78,9 +78,9 @@ def pass_through(tools: Tools, job: AudioJob, report: Progress) -> AudioResult |
 
 def _master(tools: Tools, job: AudioJob, report: Progress) -> tuple[Path | None, dict[str, object]]:
     """The FLAC master of the MP3 (when the job wants one) and what the report says of it."""
-    if not job.want_master:
-        return None, {}
     fmt = master_format(job.parts)
+    if not job.want_master:  # kept from an earlier build of the same parts: the same format
+        return None, fmt.as_report()
     master = job.workdir / "master.flac"
     with atomic_path(master) as tmp:
         run_ffmpeg(
@@ -89,7 +89,7 @@ def _master(tools: Tools, job: AudioJob, report: Progress) -> tuple[Path | None,
             duration=job.parts[0].duration,
             progress=lambda f: report("master", f),
         )
-    return master, {"bits": fmt.bits, "sample_identical": fmt.exact, "notes": list(fmt.notes)}
+    return master, fmt.as_report()
 
 
 def _passed(

@@ -132,14 +132,10 @@ def _start_master(
     stack: contextlib.ExitStack[bool | None], tools: Tools, job: AudioJob, report: Progress
 ) -> tuple[FFmpegProcess | None, _MasterProgress | None, dict[str, object]]:
     """Start encoding the FLAC master beside the analysis (when the job wants one)."""
-    if not job.want_master:
-        return None, None, {}
     fmt = master_format(job.parts)
-    info: dict[str, object] = {
-        "bits": fmt.bits,
-        "sample_identical": fmt.exact,
-        "notes": list(fmt.notes),
-    }
+    info = fmt.as_report()
+    if not job.want_master:  # kept from an earlier build of the same parts: the same format
+        return None, None, info
     tmp = stack.enter_context(atomic_path(job.workdir / "master.flac"))
     master_progress = _MasterProgress(report)
     proc = stack.enter_context(

@@ -20,6 +20,7 @@ import argparse
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -57,6 +58,9 @@ TARGETS = {
     "publish, nothing changed": 3.0,
 }
 MEMORY_TARGET_MB = 300
+# The commands run as in a user's shell: Python keeps the compiled modules it reads (a
+# machine that sets PYTHONDONTWRITEBYTECODE would compile all of them again every time).
+COMMAND_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 @dataclass
@@ -170,6 +174,7 @@ def measure(label: str, root: Path, args: list[str], work: Path) -> Step:
             [*MEASURE, str(stats), "--", *AUDIOARCHIVE, "-w", str(root), *args],
             check=False,
             stdout=stdout,
+            env=COMMAND_ENV,
         ).returncode
     if code != 0:
         raise SystemExit(f"{label}: exit {code}\n{out.read_text()[-2000:]}")
@@ -269,6 +274,8 @@ def table(runs: list[Run]) -> str:
                 "session as at the smaller size."
             )
     lines.append(
+        "Each command runs in its own process, as from a user's shell (compiled modules "
+        "cached, PYTHONDONTWRITEBYTECODE unset). "
         "Wall time on a shared machine varies with its load; CPU time (user + system of every "
         "process of the command) is steadier and gives the growth."
     )

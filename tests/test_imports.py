@@ -38,7 +38,18 @@ def test_root_still_exports_the_public_api() -> None:
 
 # the commands that only read the collection: they must start quickly (issue #18: `list` and
 # `search` under a second at 500 sessions), so they load none of the later stages' libraries
-COMMAND_HEAVY = ("numpy", "mutagen", "PIL", "feedgen", "boto3", "botocore", "starlette")
+# (nor markdown-it or the fixity stage: the test workspace has no description to render)
+COMMAND_HEAVY = (
+    "numpy",
+    "mutagen",
+    "PIL",
+    "feedgen",
+    "boto3",
+    "botocore",
+    "starlette",
+    "markdown_it",
+    "audioarchive.archive.fixity",
+)
 
 
 def _modules_after(args: list[str]) -> tuple[set[str], str]:

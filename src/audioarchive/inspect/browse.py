@@ -20,28 +20,34 @@ import pickle
 import re
 import secrets
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from audioarchive.archive.fixity import RECORDING_SUMS
 from audioarchive.common.fingerprint import digest, file_stamp, program_stamp
 from audioarchive.common.text import fold, markdown_to_text
 from audioarchive.common.writing import write_atomic
-from audioarchive.config import Settings
+from audioarchive.config import RECORDING_SUMS, Settings
 from audioarchive.errors import AudioArchiveError, InputError
 from audioarchive.metadata.episode import EpisodeRecord, load_record
-from audioarchive.metadata.session import Session, Show, Workspace, load_workspace
+from audioarchive.metadata.session import (
+    Person,
+    Resource,
+    Session,
+    Show,
+    Venue,
+    Workspace,
+    load_workspace,
+)
 from audioarchive.metadata.transcript import TranscriptSyntaxError, read_transcript
-from audioarchive.render.catalogue import full_entry, public_time, published_chapter_starts
 
 if TYPE_CHECKING:
     from audioarchive.transcribe.index import SpokenHit
 
-# The storage, fixity and transcription stages are imported where they are used: ``list``
-# and ``search`` load no more than they need (tests/test_imports.py).
+# The storage, fixity, rendering and transcription stages are imported where they are used:
+# ``list`` and ``search`` load no more than they need (tests/test_imports.py).
 
 log = logging.getLogger(__name__)
 
@@ -210,14 +216,16 @@ def _named_files(workspace: Workspace) -> Iterator[Path]:
 # --- status -----------------------------------------------------------------------------------
 
 
-def published_ids(workspace: Workspace) -> frozenset[str]:
+def published_ids(
+    workspace: Workspace, records: Mapping[str, EpisodeRecord | None] | None = None
+) -> frozenset[str]:
     """Ids of the episodes whose current files are on the configured storage.
 
     The hook for the storage stage: it answers from its upload manifest (an episode
     is published when each of its current media files is there with the same
     SHA-256). Until then nothing is reported as published. Without ``[storage]``,
     ``feed/`` is the published tree, but nothing says it is served anywhere, so a
-    built episode stays "built".
+    built episode stays "built". ``records``: the build records already read, by id.
     """
     from audioarchive.storage import published_paths  # noqa: PLC0415 (see the imports)
 
@@ -226,7 +234,10 @@ def published_ids(workspace: Workspace) -> frozenset[str]:
         return frozenset()
     ids = set()
     for session in workspace.episodes:
-        record = load_record(workspace.paths.state, session.id)
+        if records is not None and session.id in records:
+            record = records[session.id]
+        else:
+            record = load_record(workspace.paths.state, session.id)
         if record and all(published.get(m.path) == m.sha256 for m in record.media):
             ids.add(session.id)
     return frozenset(ids)
@@ -247,10 +258,12 @@ def session_status(
 
 def list_sessions(workspace: Workspace) -> list[SessionSummary]:
     """Every session, oldest first, upcoming last. Speakers are the publishable names only."""
-    published = published_ids(workspace)
+    state = workspace.paths.state
+    records = {s.id: load_record(state, s.id) for s in workspace.sessions}  # each read once
+    published = published_ids(workspace, records)
     out = []
     for session in workspace.sessions:
-        record = load_record(workspace.paths.state, session.id)
+        record = records[session.id]
         out.append(
             SessionSummary(
                 id=session.id,
@@ -270,6 +283,7 @@ def list_sessions(workspace: Workspace) -> list[SessionSummary]:
 def describe_session(workspace: Workspace, session_id: str) -> dict[str, Any]:
     """Everything known about one session: metadata, files, URLs, checksums and loudness."""
     from audioarchive.archive.events import last_checks  # noqa: PLC0415 (see the imports)
+    from audioarchive.render.catalogue import full_entry  # noqa: PLC0415
 
     session = workspace.session(session_id)
     record = load_record(workspace.paths.state, session.id)
@@ -351,22 +365,86 @@ def search_sessions(workspace: Workspace, query: str) -> list[SearchResult]:
     results = []
     spoken = spoken_lines(workspace, terms)  # machine transcripts, from the FTS5 index
     for session in workspace.sessions:
+        lines = spoken.get(session.id, ())
+        if not may_match(session, terms, lines):
+            continue  # a word is in none of its texts: no need to look item by item
         record = load_record(workspace.paths.state, session.id)
-        found: set[str] = set()
-        hits: list[SearchHit] = []
-        score = 0
-        for item in _searchable(session, record, spoken.get(session.id, ())):
-            matched = [t for t in terms if _find(item.folded, t) >= 0]
-            if not matched:
-                continue
-            found.update(matched)
-            score += _WEIGHTS[item.hit.field] * len(matched)
-            hits.append(_with_snippet(item, matched[0]))
-        if found == set(terms):
-            date = session.date.isoformat() if session.date else None
-            results.append(SearchResult(session.id, session.title, date, score, tuple(hits)))
+        result = _search_session(session, record, terms, lines)
+        if result is not None:
+            results.append(result)
     results.sort(key=lambda r: (-r.score, r.date or "9999", r.id))
     return results
+
+
+def _search_session(
+    session: Session,
+    record: EpisodeRecord | None,
+    terms: Sequence[str],
+    spoken: Sequence[SpokenHit] = (),
+) -> SearchResult | None:
+    """The session as a result, if every term begins a word of one of its texts."""
+    found: set[str] = set()
+    hits: list[SearchHit] = []
+    score = 0
+    for item in _searchable(session, record, spoken):
+        matched = [t for t in terms if _find(item.folded, t) >= 0]
+        if not matched:
+            continue
+        found.update(matched)
+        score += _WEIGHTS[item.hit.field] * len(matched)
+        hits.append(_with_snippet(item, matched[0]))
+    if found != set(terms):
+        return None
+    date = session.date.isoformat() if session.date else None
+    return SearchResult(session.id, session.title, date, score, tuple(hits))
+
+
+# --- the quick test before the search of one session -------------------------------------------
+
+_NOT_ALNUM = re.compile(r"[\W_]+")  # what str.isalnum() refuses (the same Unicode classes)
+#: Markdown that can take letters or digits out from between others: entities (``&eacute;``),
+#: links and images (``[…](…)``), autolinks (``<…>``), code fences' info strings (``` ```py ```).
+_WORD_MARKUP = re.compile(r"[&\[<`~]")
+
+
+def may_match(session: Session, terms: Sequence[str], spoken: Sequence[SpokenHit] = ()) -> bool:
+    """Whether every term is in the session's texts once folded and squeezed (everything but
+    letters and digits left out): false, no term can begin a word of any of its fields.
+
+    A term is letters and digits only, and matches only where it lies whole in one of the
+    folded texts, which squeezing keeps together. The description is read as written when
+    it holds no Markdown that drops letters or digits from the middle of a text
+    (:data:`_WORD_MARKUP`: then rendering only drops marks, or a list's number at the start
+    of a line), else rendered as the search renders it; a session with a transcript file is
+    always searched (its cues are read there).
+    """
+    if session.transcript is not None:
+        return True
+    description = session.description
+    if _WORD_MARKUP.search(description):
+        description = markdown_to_text(description)
+    texts = [session.title, description, *(line.text for line in spoken)]
+    texts += [_speaker_text(p) for p in session.speakers]
+    texts += session.topics
+    texts += [_venue_text(session.venue)] if session.venue else []
+    texts += [c.title for c in session.chapters]
+    texts += [_resource_text(r) for r in session.resources]
+    squeezed = _NOT_ALNUM.sub("", fold("\n".join(texts)))
+    return all(term in squeezed for term in terms)
+
+
+def _speaker_text(person: Person) -> str:
+    details = ", ".join(x for x in (person.role, person.affiliation) if x)
+    note = "" if person.publish_name else "; name not publishable"
+    return f"{person.name} ({details}{note})"
+
+
+def _venue_text(venue: Venue) -> str:
+    return ", ".join(x for x in (venue.name, venue.address) if x)
+
+
+def _resource_text(resource: Resource) -> str:
+    return f"{resource.title} <{resource.url}>"
 
 
 @dataclass(frozen=True)
@@ -379,6 +457,11 @@ class _Searchable:
 def _searchable(
     session: Session, record: EpisodeRecord | None, spoken: Sequence[SpokenHit] = ()
 ) -> Iterator[_Searchable]:
+    from audioarchive.render.catalogue import (  # noqa: PLC0415 (see the imports)
+        public_time,
+        published_chapter_starts,
+    )
+
     timeline = record.timeline if record else None
 
     def item(field_name: str, text: str, start: float | None = None) -> _Searchable:
@@ -390,20 +473,17 @@ def _searchable(
     if session.description:
         yield item("description", markdown_to_text(session.description))
     for person in session.speakers:
-        details = ", ".join(x for x in (person.role, person.affiliation) if x)
-        note = "" if person.publish_name else "; name not publishable"
-        yield item("speakers", f"{person.name} ({details}{note})")
+        yield item("speakers", _speaker_text(person))
     for topic in session.topics:
         yield item("topics", topic)
     if session.venue:
-        venue = session.venue
-        yield item("venue", ", ".join(x for x in (venue.name, venue.address) if x))
+        yield item("venue", _venue_text(session.venue))
     published = published_chapter_starts(session, record)
     for chapter, start in zip(session.chapters, published, strict=True):
         hit = item("chapters", chapter.title, round(chapter.start, 3))
         yield _Searchable(replace(hit.hit, published_start=start), hit.folded, hit.index)
     for resource in session.resources:
-        yield item("resources", f"{resource.title} <{resource.url}>")
+        yield item("resources", _resource_text(resource))
     for start, text in _transcript_lines(session):
         yield item("transcript", text, start)
     for line in spoken:  # already on the published timeline

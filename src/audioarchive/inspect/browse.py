@@ -20,7 +20,7 @@ import pickle
 import re
 import secrets
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +36,6 @@ from audioarchive.metadata.session import (
     Person,
     Resource,
     Session,
-    Show,
     Venue,
     Workspace,
     load_workspace,
@@ -77,8 +76,22 @@ class SessionSummary:
 # --- the collection, loaded once per change ---------------------------------------------------
 
 CACHE_FILE = "collection.pickle"
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
+_CACHE_KEYS = {"version", "base", "key", "files", "collection", "sessions"}
 _RACY_NS = 2_000_000_000  # a file changed this recently may change again with the same time
+
+Stamp = Any  # common.fingerprint.file_stamp: [path, size, time], or the path alone
+Entry = tuple[str, int, int]  # a folder's file: path, size, modification time
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """What the folders a workspace is read from hold, with sizes and times."""
+
+    base: str  # the program and the settings
+    key: str  # the above and every file of the folders
+    newest: int  # the newest file's time (ns)
+    folders: dict[str, list[Entry]]  # each folder's files, by path
 
 
 def load_collection(
@@ -89,6 +102,10 @@ def load_collection(
     session files, the show, the settings, the folders of ``metadata/`` and
     ``recordings/``, every file a session names, and the program itself.
 
+    When some changed, only the session files that changed (or whose recordings folder or
+    named files did) are read again, with the show; the checks that span sessions are made
+    again on the whole.
+
     For ``list``, ``search``, ``show``, ``build`` and ``publish`` (``validate`` always
     reads every file): loading and checking 500 session files takes most of a second. A
     workspace with a problem is never cached: it is loaded again and the problem reported.
@@ -97,29 +114,20 @@ def load_collection(
     """
     paths = settings.paths
     cache = paths.state / CACHE_FILE
-    key = _collection_key(settings)
-    found = _read_cache(cache, key[0])
-    if found is not None and not reload:
-        return Workspace(settings, *found)
-    workspace = load_workspace(root, settings)
-    if save and found is None and paths.state.is_dir() and key[1] < time.time_ns() - _RACY_NS:
-        files = [(str(p), file_stamp(str(p))) for p in _named_files(workspace)]
-        # not the settings, which may hold credentials
-        collection = (workspace.show, workspace.sessions, workspace.example)
-        data = {"version": _CACHE_VERSION, "key": key[0], "files": files, "collection": collection}
-        try:
-            secret = _cache_secret()
-            if secret is not None:
-                blob = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
-                write_atomic(cache, _seal(secret, blob) + blob)
-        except (OSError, AudioArchiveError) as err:  # a read-only state folder: no cache
-            log.debug("%s: not written (%s)", cache, err)
+    scan = _scan_folders(settings)
+    stored = _read_cache(cache)
+    current = stored is not None and stored["key"] == scan.key and _unchanged(stored["files"])
+    if stored is not None and current and not reload:
+        return Workspace(settings, *stored["collection"])
+    reusable = _reusable_sessions(stored, scan) if stored is not None and not reload else {}
+    workspace = load_workspace(root, settings, unchanged=reusable)
+    if save and not current and paths.state.is_dir() and scan.newest < time.time_ns() - _RACY_NS:
+        _write_cache(cache, workspace, scan)
     return workspace
 
 
-def _read_cache(cache: Path, key: str) -> tuple[Show, tuple[Session, ...], Session | None] | None:
-    """The show, sessions and example session cached under ``key``, if no file they name
-    changed since."""
+def _read_cache(cache: Path) -> dict[str, Any] | None:
+    """The cache's content, if sealed by this user and of this version."""
     secret = _cache_secret()
     if secret is None:
         return None
@@ -130,17 +138,62 @@ def _read_cache(cache: Path, key: str) -> tuple[Show, tuple[Session, ...], Sessi
             log.debug("%s: not used (not sealed by this user)", cache)
             return None
         stored = pickle.loads(blob)  # noqa: S301 (sealed with this user's key)
-        if stored["version"] != _CACHE_VERSION or stored["key"] != key:
+        if not isinstance(stored, dict) or stored.get("version") != _CACHE_VERSION:
             return None
-        if not all(file_stamp(name) == stamp for name, stamp in stored["files"]):
+        if set(stored) != _CACHE_KEYS or len(stored["collection"]) != 3:
             return None
-        show, sessions, example = stored["collection"]
     except FileNotFoundError:
         return None
     except Exception as err:  # a cache: any damage means "load again"
         log.debug("%s: not used (%s)", cache, err)
         return None
-    return show, sessions, example
+    return dict(stored)
+
+
+def _unchanged(stamps: Iterable[tuple[str, Stamp]]) -> bool:
+    return all(file_stamp(name) == stamp for name, stamp in stamps)
+
+
+def _reusable_sessions(stored: dict[str, Any], scan: _Scan) -> dict[Path, Session]:
+    """The cached sessions none of whose files changed: the session file, the files it
+    names, and its recordings folder's files (an audio file added counts)."""
+    if stored["base"] != scan.base:  # another program or settings: every file read again
+        return {}
+    _show, sessions, example = stored["collection"]
+    out = {}
+    for session in (*sessions, *([example] if example else [])):
+        named, folder, listing = stored["sessions"].get(str(session.source), ([], "", None))
+        if listing == scan.folders.get(folder, []) and _unchanged(named):
+            out[session.source] = session
+    return out
+
+
+def _write_cache(cache: Path, workspace: Workspace, scan: _Scan) -> None:
+    # not the settings, which may hold credentials
+    collection = (workspace.show, workspace.sessions, workspace.example)
+    files = [(str(p), file_stamp(str(p))) for p in _paths_in(workspace.show)]
+    sessions = {}
+    recordings = workspace.paths.recordings
+    for session in (*workspace.sessions, *([workspace.example] if workspace.example else [])):
+        named = [(str(p), file_stamp(str(p))) for p in _paths_in(session)]
+        folder = str(recordings / session.id)
+        sessions[str(session.source)] = (named, folder, scan.folders.get(folder, []))
+        files += named
+    data = {
+        "version": _CACHE_VERSION,
+        "base": scan.base,
+        "key": scan.key,
+        "files": files,
+        "collection": collection,
+        "sessions": sessions,
+    }
+    try:
+        secret = _cache_secret()
+        if secret is not None:
+            blob = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+            write_atomic(cache, _seal(secret, blob) + blob)
+    except (OSError, AudioArchiveError) as err:  # a read-only state folder: no cache
+        log.debug("%s: not written (%s)", cache, err)
 
 
 def _seal(secret: bytes, blob: bytes) -> bytes:
@@ -177,18 +230,19 @@ def _cache_secret() -> bytes | None:
 _SEAL_SIZE = hashlib.sha256().digest_size
 
 
-def _collection_key(settings: Settings) -> tuple[str, int]:
-    """The fingerprint of the folders a workspace is read from, and their newest file's
-    time (a cache made right after a change might not see the next one)."""
+def _scan_folders(settings: Settings) -> _Scan:
+    """The files of the folders a workspace is read from (``metadata/``, its sessions, each
+    folder of ``recordings/``), and the fingerprint of them all."""
     paths = settings.paths
-    entries: list[tuple[str, int, int]] = []
-    folders = [paths.sessions, paths.metadata]
+    folders: dict[str, list[Entry]] = {}
+    names = [str(paths.sessions), str(paths.metadata)]
     try:
         with os.scandir(paths.recordings) as found:
-            folders += sorted(Path(e.path) for e in found if e.is_dir())
+            names += [e.path for e in found if e.is_dir()]
     except OSError:
         pass
-    for folder in folders:
+    for folder in names:
+        entries: list[Entry] = []
         try:
             with os.scandir(folder) as found:
                 for entry in found:
@@ -198,19 +252,20 @@ def _collection_key(settings: Settings) -> tuple[str, int]:
                     entries.append((entry.path, info.st_size, info.st_mtime_ns))
         except OSError:
             continue
-    entries.sort()
-    newest = max((e[2] for e in entries), default=0)
-    return digest(program_stamp(), settings, entries), newest
+        entries.sort()
+        folders[folder] = entries
+    every = sorted(e for entries in folders.values() for e in entries)
+    newest = max((e[2] for e in every), default=0)
+    base = digest(program_stamp(), settings)
+    return _Scan(base, digest(base, every), newest, folders)
 
 
-def _named_files(workspace: Workspace) -> Iterator[Path]:
-    """Every file the show and the sessions name (artwork, jingles, recordings, transcripts)."""
-    sessions = (*workspace.sessions, *([workspace.example] if workspace.example else []))
-    items: tuple[Any, ...] = (workspace.show, *sessions)
-    for item in items:
-        for value in (getattr(item, f.name) for f in dataclasses.fields(item)):
-            values = value if isinstance(value, tuple) else (value,)
-            yield from (v for v in values if isinstance(v, Path))
+def _paths_in(item: Any) -> Iterator[Path]:
+    """Every file the show or a session names (session file, artwork, jingles, recordings,
+    transcript)."""
+    for value in (getattr(item, f.name) for f in dataclasses.fields(item)):
+        values = value if isinstance(value, tuple) else (value,)
+        yield from (v for v in values if isinstance(v, Path))
 
 
 # --- status -----------------------------------------------------------------------------------

@@ -353,9 +353,17 @@ class Workspace:
 # --- loading -----------------------------------------------------------------------------------
 
 
-def load_workspace(root: Path, settings: Settings | None = None) -> Workspace:
-    """Load and validate the workspace at ``root``; raise ``ConfigError``/``SessionError``."""
+def load_workspace(
+    root: Path, settings: Settings | None = None, *, unchanged: Mapping[Path, Session] | None = None
+) -> Workspace:
+    """Load and validate the workspace at ``root``; raise ``ConfigError``/``SessionError``.
+
+    ``unchanged``: sessions loaded earlier from files that did not change since (nor any
+    file they depend on), by session file: taken as they are instead of reading their file
+    again; the checks that span files are made as always.
+    """
     settings = settings or load_settings(root)
+    known = unchanged or {}
     paths = settings.paths
     problems: list[Problem] = []
     show = _load_show(paths.podcast, paths.metadata, paths.rel(paths.podcast), problems)
@@ -370,7 +378,7 @@ def load_workspace(root: Path, settings: Settings | None = None) -> Workspace:
         for path in sorted(paths.sessions.glob("*.y*ml")):
             if path.suffix not in (".yaml", ".yml"):
                 continue
-            session = _load_session(path, settings, problems)
+            session = known.get(path) or _load_session(path, settings, problems)
             if session is not None:
                 sessions.append(session)
     _check_collection(sessions, settings, problems)

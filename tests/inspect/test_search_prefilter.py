@@ -1,5 +1,5 @@
 """``search`` skips the sessions that cannot match before searching them item by item: the
-quick test (``may_match``) never drops a session the full search would find."""
+quick test (``_may_match``) never drops a session the full search would find."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from audioarchive.common.text import markdown_to_text
 from audioarchive.inspect.browse import (
+    _may_match,
     _search_session,
     _searchable,
-    may_match,
     search_sessions,
     search_terms,
 )
@@ -100,7 +100,7 @@ def test_the_quick_test_never_drops_a_match(
     if not terms:
         return
     if _search_session(session, None, terms) is not None:
-        assert may_match(session, terms), (query, terms)
+        assert _may_match(session, terms), (query, terms)
 
 
 @settings(max_examples=max(500, settings().max_examples), deadline=None)
@@ -113,7 +113,7 @@ def test_the_quick_test_never_drops_a_word_of_a_description(
     query = _query_from(session, pick, cut, "")
     terms = search_terms(query)
     if terms and _search_session(session, None, terms) is not None:
-        assert may_match(session, terms), (query, terms)
+        assert _may_match(session, terms), (query, terms)
 
 
 @pytest.mark.parametrize(
@@ -133,7 +133,7 @@ def test_markup_that_joins_words_is_rendered_first(description: str, query: str)
     terms = search_terms(query)
     assert _search_session(session, None, terms) is not None
     assert query not in "".join(c for c in description.casefold() if c.isalnum())
-    assert may_match(session, terms)
+    assert _may_match(session, terms)
 
 
 def test_the_quick_test_skips_and_reads_plain_markdown_as_written() -> None:
@@ -145,10 +145,10 @@ def test_the_quick_test_skips_and_reads_plain_markdown_as_written() -> None:
         speakers=(Person("Nadia", publish_name=False),),
     )
     rendered = markdown_to_text.cache_info().misses
-    assert may_match(session, search_terms("BUDGET séance"))
-    assert may_match(session, search_terms("publishable nadia"))  # the private note
-    assert not may_match(session, search_terms("budget culture"))
-    assert not may_match(session, search_terms("debatte"))
+    assert _may_match(session, search_terms("BUDGET séance"))
+    assert _may_match(session, search_terms("publishable nadia"))  # the private note
+    assert not _may_match(session, search_terms("budget culture"))
+    assert not _may_match(session, search_terms("debatte"))
     assert markdown_to_text.cache_info().misses == rendered  # no Markdown rendered
 
 

@@ -421,7 +421,7 @@ def search_sessions(workspace: Workspace, query: str) -> list[SearchResult]:
     spoken = spoken_lines(workspace, terms)  # machine transcripts, from the FTS5 index
     for session in workspace.sessions:
         lines = spoken.get(session.id, ())
-        if not may_match(session, terms, lines):
+        if not _may_match(session, terms, lines):
             continue  # a word is in none of its texts: no need to look item by item
         record = load_record(workspace.paths.state, session.id)
         result = _search_session(session, record, terms, lines)
@@ -462,7 +462,7 @@ _NOT_ALNUM = re.compile(r"[\W_]+")  # what str.isalnum() refuses (the same Unico
 _WORD_MARKUP = re.compile(r"[&\[<`~]")
 
 
-def may_match(session: Session, terms: Sequence[str], spoken: Sequence[SpokenHit] = ()) -> bool:
+def _may_match(session: Session, terms: Sequence[str], spoken: Sequence[SpokenHit] = ()) -> bool:
     """Whether every term is in the session's texts once folded and squeezed (everything but
     letters and digits left out): false, no term can begin a word of any of its fields.
 

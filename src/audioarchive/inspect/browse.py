@@ -80,8 +80,8 @@ _CACHE_VERSION = 2
 _CACHE_KEYS = {"version", "base", "key", "files", "collection", "sessions"}
 _RACY_NS = 2_000_000_000  # a file changed this recently may change again with the same time
 
-Stamp = Any  # common.fingerprint.file_stamp: [path, size, time], or the path alone
-Entry = tuple[str, int, int]  # a folder's file: path, size, modification time
+_Stamp = Any  # common.fingerprint.file_stamp: [path, size, time], or the path alone
+_Entry = tuple[str, int, int]  # a folder's file: path, size, modification time
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class _Scan:
     base: str  # the program and the settings
     key: str  # the above and every file of the folders
     newest: int  # the newest file's time (ns)
-    folders: dict[str, list[Entry]]  # each folder's files, by path
+    folders: dict[str, list[_Entry]]  # each folder's files, by path
 
 
 def load_collection(
@@ -150,7 +150,7 @@ def _read_cache(cache: Path) -> dict[str, Any] | None:
     return dict(stored)
 
 
-def _unchanged(stamps: Iterable[tuple[str, Stamp]]) -> bool:
+def _unchanged(stamps: Iterable[tuple[str, _Stamp]]) -> bool:
     return all(file_stamp(name) == stamp for name, stamp in stamps)
 
 
@@ -234,7 +234,7 @@ def _scan_folders(settings: Settings) -> _Scan:
     """The files of the folders a workspace is read from (``metadata/``, its sessions, each
     folder of ``recordings/``), and the fingerprint of them all."""
     paths = settings.paths
-    folders: dict[str, list[Entry]] = {}
+    folders: dict[str, list[_Entry]] = {}
     names = [str(paths.sessions), str(paths.metadata)]
     try:
         with os.scandir(paths.recordings) as found:
@@ -242,7 +242,7 @@ def _scan_folders(settings: Settings) -> _Scan:
     except OSError:
         pass
     for folder in names:
-        entries: list[Entry] = []
+        entries: list[_Entry] = []
         try:
             with os.scandir(folder) as found:
                 for entry in found:
@@ -464,7 +464,8 @@ _WORD_MARKUP = re.compile(r"[&\[<`~]")
 
 def _may_match(session: Session, terms: Sequence[str], spoken: Sequence[SpokenHit] = ()) -> bool:
     """Whether every term is in the session's texts once folded and squeezed (everything but
-    letters and digits left out): false, no term can begin a word of any of its fields.
+    letters and digits left out); when not, some term begins no word of them, and the
+    session cannot match.
 
     A term is letters and digits only, and matches only where it lies whole in one of the
     folded texts, which squeezing keeps together. The description is read as written when

@@ -108,9 +108,10 @@ class _ProbeCache:
 
 
 def real_path(path: str, folders: dict[str, str]) -> str:
-    """``str(Path(path).resolve())``, with each folder resolved once in ``folders`` (the
-    recordings of 500 sessions share their parent folders: a link is followed where
-    it is, and a name that is not one is added to its folder's real path)."""
+    """``str(Path(path).resolve())``, each folder resolved once for all the parts below it
+    (kept in ``folders``): a link is followed where it is, any other name is added to its
+    folder's real path. 500 sessions' parts: one ``lstat`` each instead of one per folder
+    of their path."""
     # os.path, not pathlib: no Path object made for each of thousands of parts
     parent, name = os.path.split(path)
     if name in ("", ".", "..") or os.path.islink(path):  # noqa: PTH114

@@ -3,8 +3,10 @@ heavy third-party libraries of the later stages."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -38,7 +40,18 @@ def test_root_still_exports_the_public_api() -> None:
 
 # the commands that only read the collection: they must start quickly (issue #18: `list` and
 # `search` under a second at 500 sessions), so they load none of the later stages' libraries
-COMMAND_HEAVY = ("numpy", "mutagen", "PIL", "feedgen", "boto3", "botocore", "starlette")
+# (nor markdown-it or the fixity stage: the test workspace has no description to render)
+COMMAND_HEAVY = (
+    "numpy",
+    "mutagen",
+    "PIL",
+    "feedgen",
+    "boto3",
+    "botocore",
+    "starlette",
+    "markdown_it",
+    "audioarchive.archive.fixity",
+)
 
 
 def _modules_after(args: list[str]) -> tuple[set[str], str]:
@@ -94,3 +107,28 @@ def test_a_building_command_still_loads_its_stages(browse_workspace: Path) -> No
     tone = make_tone(browse_workspace / "tone.wav", seconds=0.5)
     loaded, _ = _modules_after(["-q", "-w", str(browse_workspace), "tags", str(tone)])
     assert "mutagen" in loaded
+
+
+def test_a_cached_collection_is_read_without_yaml(tmp_path: Path) -> None:
+    """Once the collection is cached, `list` reads no session file: PyYAML is not loaded."""
+    ws = new_workspace(tmp_path / "ws")
+    ws.write_session("2024-03-05-budget", title="Budget", date="2024-03-05T19:00:00+01:00")
+    (ws.root / ".audioarchive").mkdir()
+    then = time.time_ns() - 60_000_000_000  # a minute ago: old enough to be cached
+    for path in [ws.root, *ws.root.rglob("*")]:
+        os.utime(path, ns=(then, then))
+    code = (
+        "import sys\n"
+        "from audioarchive.cli import main\n"
+        "try:\n"
+        f"    main(['-q', '-w', {str(ws.root)!r}, 'list'])\n"
+        "except SystemExit as end:\n"
+        "    assert not end.code, end.code\n"
+        "print('LOADED', 'yaml' in sys.modules, file=sys.stderr)\n"
+    )
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        for _ in range(2)
+    ]
+    assert [r.stderr.rsplit("LOADED", 1)[1].split() for r in runs] == [["True"], ["False"]]
+    assert all("2024-03-05-budget" in r.stdout for r in runs)

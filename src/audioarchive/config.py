@@ -23,6 +23,8 @@ from audioarchive.errors import ConfigError, Problem
 
 _T = TypeVar("_T")
 CONFIG_FILE = "audioarchive.toml"
+#: The recorder's checksums that builds and ``ingest`` write in each ``recordings/<id>/``.
+RECORDING_SUMS = "SHA256SUMS"
 ENV_PREFIX = "AUDIOARCHIVE_"
 DEFAULT_BASE_URL = "http://localhost:8000"
 PROVIDERS = (

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from audioarchive.inspect.browse import CACHE_FILE
+from audioarchive.config import load_settings
+from audioarchive.inspect.browse import CACHE_FILE, load_collection
+from audioarchive.metadata.session import load_workspace
 from tests.helpers import Ws, make_tone, new_workspace
 
 
@@ -134,3 +136,50 @@ def test_a_dry_run_writes_no_cache(cached: Ws) -> None:
     assert not cache.exists()
     assert cached.run("build").exit_code == 0
     assert cache.is_file()  # the same build, for real, does
+
+
+# --- one session changed: only its file is read again ------------------------------------------
+
+
+def test_only_the_changed_session_file_is_read_again(cached: Ws) -> None:
+    """The cache trusts a file's size and time (as ``make`` does): session a rewritten with
+    the same size and time keeps its cached title, which shows it was not read again,
+    while b, edited, is."""
+    a = cached.sessions / "2023-05-02-a.yaml"
+    before = a.stat()
+    a.write_text(a.read_text(encoding="utf-8").replace("Budget", "Bxdget"), encoding="utf-8")
+    os.utime(a, ns=(before.st_atime_ns, before.st_mtime_ns))
+    cached.write_session("2023-06-06-b", title="Voirie 2", date="2023-06-06T19:00:00+02:00")
+    rows = _list(cached)
+    assert rows["2023-06-06-b"]["title"] == "Voirie 2"
+    assert rows["2023-05-02-a"]["title"] == "Budget"  # from the cache
+    full = load_workspace(cached.root)  # what reading every file gives
+    assert full.session("2023-05-02-a").title == "Bxdget"
+
+
+def test_the_checks_across_sessions_see_a_changed_session(cached: Ws) -> None:
+    cached.write_session(
+        "2023-05-02-a", title="Budget", date="2023-05-02T19:00:00+02:00", episode=1
+    )
+    _age(cached.root)
+    assert _list(cached)["2023-05-02-a"]["title"] == "Budget"  # cached with its number
+    cached.write_session(
+        "2023-06-06-b", title="Voirie", date="2023-06-06T19:00:00+02:00", episode=1
+    )
+    result = cached.run("list")
+    assert result.exit_code == 2
+    assert "already used by metadata/sessions/2023-05-02-a.yaml" in result.output
+
+
+def test_a_partly_cached_collection_is_the_collection(cached: Ws) -> None:
+    """After a change to one session, a removal and an addition: what a full load gives."""
+    _age(cached.root)
+    _list(cached)  # cached again, after the fixture's own files
+    make_tone(cached.root / "recordings" / "2023-05-02-a" / "ZOOM0001.WAV", seconds=0.5)
+    cached.write_session("2023-07-04-c", title="Culture", date="2023-07-04T19:00:00+02:00")
+    (cached.sessions / "2023-06-06-b.yaml").unlink()
+    settings = load_settings(cached.root)
+    partly = load_collection(cached.root, settings)
+    assert partly == load_workspace(cached.root, settings)
+    assert [s.id for s in partly.sessions] == ["2023-05-02-a", "2023-07-04-c"]
+    assert partly.sessions[0].recorded

@@ -35,7 +35,6 @@ import bagit  # type: ignore[import-untyped]
 from audioarchive._version import __version__
 from audioarchive.archive.fixity import (
     MANIFEST,
-    RECORDING_SUMS,
     FileCheck,
     is_event_log,
     parse_manifest,
@@ -44,7 +43,7 @@ from audioarchive.archive.fixity import (
 from audioarchive.archive.sidecar import SIDECAR_VERSION
 from audioarchive.common.text import sha256_file
 from audioarchive.common.writing import TEMP_PREFIX, write_atomic
-from audioarchive.config import Paths
+from audioarchive.config import RECORDING_SUMS, Paths
 from audioarchive.errors import AudioArchiveError, InputError, Problem
 from audioarchive.metadata.episode import load_record
 from audioarchive.metadata.session import Session, Workspace

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from audioarchive.common.text import natural_key, sha256_file
 from audioarchive.common.writing import TEMP_PREFIX, write_atomic
-from audioarchive.config import Paths, Settings
+from audioarchive.config import RECORDING_SUMS, Paths, Settings
 from audioarchive.errors import Problem
 from audioarchive.metadata.episode import load_record
 
@@ -31,7 +31,6 @@ MANIFEST = "manifest-sha256.txt"
 #: The fixity history (audioarchive.archive.events): grows by design, so never in the manifest.
 EVENTS_SUFFIX = ".events.jsonl"
 COLLECTION_EVENTS = "events.jsonl"
-RECORDING_SUMS = "SHA256SUMS"
 _LINE = re.compile(r"^([0-9a-fA-F]{64})[ \t]+\*?(.+)$")
 _CHUNK = 1 << 20
 

@@ -31,15 +31,36 @@ def canonical(value: object) -> Any:
     """``value`` as JSON data that is the same in every run for the same inputs: sets in
     order, dataclasses as their fields, and each existing file as its path, size and time
     (so that a file's new content changes the fingerprint)."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is tuple or kind is list:
+        return [canonical(v) for v in value]  # type: ignore[attr-defined]
+    if kind in _PATHS:
+        return file_stamp(str(value))
+    names = _FIELDS.get(kind)
+    if names is not None:  # a dataclass met before (the fields of 500 sessions: quickly)
+        return [kind.__name__, {n: canonical(getattr(value, n)) for n in names}]
+    return _canonical_other(value)
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_FIELDS: dict[type, tuple[str, ...]] = {}  # the field names of each dataclass met
+_PATHS: set[type] = set()  # the path classes met
+
+
+def _canonical_other(value: object) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     if isinstance(value, PurePath):
+        _PATHS.add(type(value))
         return file_stamp(str(value))
     if isinstance(value, enum.Enum):
         return canonical(value.value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {f.name: canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        return [type(value).__name__, fields]
+        names = tuple(f.name for f in dataclasses.fields(value))
+        _FIELDS[type(value)] = names
+        return [type(value).__name__, {n: canonical(getattr(value, n)) for n in names}]
     if isinstance(value, Mapping):
         return sorted(([str(k), canonical(v)] for k, v in value.items()), key=repr)
     if isinstance(value, set | frozenset):

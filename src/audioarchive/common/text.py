@@ -8,25 +8,35 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
-_MD = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _NUMBER = re.compile(r"(\d+)")
 _TAG = re.compile(r"<[^>]+>")
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?")
 
 
+@functools.cache
+def _markdown() -> MarkdownIt:
+    """The CommonMark renderer, made on first use: ``list`` and a search that renders no
+    description never load markdown-it."""
+    from markdown_it import MarkdownIt  # noqa: PLC0415
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+
 @functools.lru_cache(maxsize=8192)
 def markdown_to_html(text: str) -> str:
     """Safe HTML from Markdown: raw HTML is escaped, unsafe link schemes are dropped."""
-    return str(_MD.render(text)).strip()
+    return str(_markdown().render(text)).strip()
 
 
 @functools.lru_cache(maxsize=8192)  # each description is rendered by tags, feed, pages…
 def markdown_to_text(text: str) -> str:
     """Readable plain text from Markdown (for tags and plain descriptions)."""
-    html = _MD.render(text)
+    html = _markdown().render(text)
     plain = _TAG.sub("", html.replace("</p>", "\n").replace("<br />", "\n"))
     plain = (
         plain.replace("&amp;", "&")

@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import math
+import os
 import re
 import shlex
 import shutil
@@ -24,6 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
+from audioarchive.common.writing import write_atomic
 from audioarchive.config import ToolSettings
 
 try:
@@ -36,6 +38,8 @@ log = logging.getLogger(__name__)
 
 #: Pass as ``stdin``/``stdout`` of :class:`FFmpegProcess` for a pipe to this process.
 PIPE = subprocess.PIPE
+#: Where a workspace's state folder keeps what ffmpeg answered (:func:`find_tools`).
+TOOLS_CACHE = "tools.json"
 INSTALL_HINT = "install it with 'apt-get install ffmpeg' (Debian/Ubuntu) or 'brew install ffmpeg'"
 Fraction = Callable[[float], None]
 
@@ -102,18 +106,35 @@ def _finite(value: float) -> float | None:
 
 
 def find_tools(
-    settings: ToolSettings, *, encoders: Iterable[str] = ("libmp3lame", "flac")
+    settings: ToolSettings,
+    *,
+    encoders: Iterable[str] = ("libmp3lame", "flac"),
+    cache: Path | None = None,
 ) -> Tools:
-    """Resolve ffmpeg and ffprobe, check the encoders a run needs; else ``ToolNotFoundError``."""
-    return _find_tools(settings.ffmpeg, settings.ffprobe, tuple(sorted(encoders)))
+    """Resolve ffmpeg and ffprobe, check the encoders a run needs; else ``ToolNotFoundError``.
+
+    ``cache``: a file that keeps ffmpeg's version and encoders by its path, size and time,
+    so that a run with nothing to encode starts no process (a new or updated ffmpeg is
+    asked again).
+    """
+    return _find_tools(settings.ffmpeg, settings.ffprobe, tuple(sorted(encoders)), cache)
 
 
 @cache
-def _find_tools(ffmpeg_name: str, ffprobe_name: str, encoders: tuple[str, ...]) -> Tools:
+def _find_tools(
+    ffmpeg_name: str, ffprobe_name: str, encoders: tuple[str, ...], cache: Path | None
+) -> Tools:
     ffmpeg, ffprobe = _which(ffmpeg_name), _which(ffprobe_name)
-    version_out = _capture([ffmpeg, "-hide_banner", "-version"])
-    version = version_out.split("\n", 1)[0].removeprefix("ffmpeg version ").split(" ")[0]
-    available = parse_encoders(_capture([ffmpeg, "-hide_banner", "-encoders"]))
+    identity = _identity(ffmpeg)
+    known = _read_tools_cache(cache, identity) if cache is not None else None
+    if known is not None:
+        version, available = known
+    else:
+        version_out = _capture([ffmpeg, "-hide_banner", "-version"])
+        version = version_out.split("\n", 1)[0].removeprefix("ffmpeg version ").split(" ")[0]
+        available = parse_encoders(_capture([ffmpeg, "-hide_banner", "-encoders"]))
+        if cache is not None and identity is not None:
+            _write_tools_cache(cache, identity, version, available)
     missing = [e for e in encoders if e not in available]
     if missing:
         raise ToolNotFoundError(
@@ -121,6 +142,44 @@ def _find_tools(ffmpeg_name: str, ffprobe_name: str, encoders: tuple[str, ...]) 
             hint="install a full ffmpeg build, e.g. Debian's 'ffmpeg' package",
         )
     return Tools(ffmpeg, ffprobe, version)
+
+
+_TOOLS_CACHE_VERSION = 1
+
+
+def _identity(program: str) -> list[Any] | None:
+    """The program's real path, size, time and inode: any of them changes with a new build."""
+    try:
+        real = os.path.realpath(program)
+        info = os.stat(real)  # noqa: PTH116
+    except OSError:
+        return None
+    return [real, info.st_size, info.st_mtime_ns, info.st_ino]
+
+
+def _read_tools_cache(cache: Path, identity: list[Any] | None) -> tuple[str, set[str]] | None:
+    try:
+        data = json.loads(cache.read_text(encoding="utf-8"))
+        if data["version"] != _TOOLS_CACHE_VERSION or identity is None:
+            return None
+        if data["ffmpeg"] != identity:
+            return None
+        return str(data["ffmpeg_version"]), {str(e) for e in data["encoders"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_tools_cache(cache: Path, identity: list[Any], version: str, encoders: set[str]) -> None:
+    data = {
+        "version": _TOOLS_CACHE_VERSION,
+        "ffmpeg": identity,
+        "ffmpeg_version": version,
+        "encoders": sorted(encoders),
+    }
+    try:
+        write_atomic(cache, (json.dumps(data, indent=1) + "\n").encode("utf-8"))
+    except OSError as err:  # a read-only state folder: asked again next time
+        log.debug("%s: not written (%s)", cache, err)
 
 
 def _which(name: str) -> str:

@@ -20,28 +20,33 @@ import pickle
 import re
 import secrets
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from audioarchive.archive.fixity import RECORDING_SUMS
 from audioarchive.common.fingerprint import digest, file_stamp, program_stamp
 from audioarchive.common.text import fold, markdown_to_text
 from audioarchive.common.writing import write_atomic
-from audioarchive.config import Settings
+from audioarchive.config import RECORDING_SUMS, Settings
 from audioarchive.errors import AudioArchiveError, InputError
 from audioarchive.metadata.episode import EpisodeRecord, load_record
-from audioarchive.metadata.session import Session, Show, Workspace, load_workspace
+from audioarchive.metadata.session import (
+    Person,
+    Resource,
+    Session,
+    Venue,
+    Workspace,
+    load_workspace,
+)
 from audioarchive.metadata.transcript import TranscriptSyntaxError, read_transcript
-from audioarchive.render.catalogue import full_entry, public_time, published_chapter_starts
 
 if TYPE_CHECKING:
     from audioarchive.transcribe.index import SpokenHit
 
-# The storage, fixity and transcription stages are imported where they are used: ``list``
-# and ``search`` load no more than they need (tests/test_imports.py).
+# The storage, fixity, rendering and transcription stages are imported where they are used:
+# ``list`` and ``search`` load no more than they need (tests/test_imports.py).
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +76,22 @@ class SessionSummary:
 # --- the collection, loaded once per change ---------------------------------------------------
 
 CACHE_FILE = "collection.pickle"
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
+_CACHE_KEYS = {"version", "base", "key", "files", "collection", "sessions"}
 _RACY_NS = 2_000_000_000  # a file changed this recently may change again with the same time
+
+_Stamp = Any  # common.fingerprint.file_stamp: [path, size, time], or the path alone
+_Entry = tuple[str, int, int]  # a folder's file: path, size, modification time
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """What the folders a workspace is read from hold, with sizes and times."""
+
+    base: str  # the program and the settings
+    key: str  # the above and every file of the folders
+    newest: int  # the newest file's time (ns)
+    folders: dict[str, list[_Entry]]  # each folder's files, by path
 
 
 def load_collection(
@@ -83,6 +102,10 @@ def load_collection(
     session files, the show, the settings, the folders of ``metadata/`` and
     ``recordings/``, every file a session names, and the program itself.
 
+    When some changed, only the session files that changed (or whose recordings folder or
+    named files did) are read again, with the show; the checks that span sessions are made
+    again on the whole.
+
     For ``list``, ``search``, ``show``, ``build`` and ``publish`` (``validate`` always
     reads every file): loading and checking 500 session files takes most of a second. A
     workspace with a problem is never cached: it is loaded again and the problem reported.
@@ -91,29 +114,20 @@ def load_collection(
     """
     paths = settings.paths
     cache = paths.state / CACHE_FILE
-    key = _collection_key(settings)
-    found = _read_cache(cache, key[0])
-    if found is not None and not reload:
-        return Workspace(settings, *found)
-    workspace = load_workspace(root, settings)
-    if save and found is None and paths.state.is_dir() and key[1] < time.time_ns() - _RACY_NS:
-        files = [(str(p), file_stamp(str(p))) for p in _named_files(workspace)]
-        # not the settings, which may hold credentials
-        collection = (workspace.show, workspace.sessions, workspace.example)
-        data = {"version": _CACHE_VERSION, "key": key[0], "files": files, "collection": collection}
-        try:
-            secret = _cache_secret()
-            if secret is not None:
-                blob = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
-                write_atomic(cache, _seal(secret, blob) + blob)
-        except (OSError, AudioArchiveError) as err:  # a read-only state folder: no cache
-            log.debug("%s: not written (%s)", cache, err)
+    scan = _scan_folders(settings)
+    stored = _read_cache(cache)
+    current = stored is not None and stored["key"] == scan.key and _unchanged(stored["files"])
+    if stored is not None and current and not reload:
+        return Workspace(settings, *stored["collection"])
+    reusable = _reusable_sessions(stored, scan) if stored is not None and not reload else {}
+    workspace = load_workspace(root, settings, unchanged=reusable)
+    if save and not current and paths.state.is_dir() and scan.newest < time.time_ns() - _RACY_NS:
+        _write_cache(cache, workspace, scan)
     return workspace
 
 
-def _read_cache(cache: Path, key: str) -> tuple[Show, tuple[Session, ...], Session | None] | None:
-    """The show, sessions and example session cached under ``key``, if no file they name
-    changed since."""
+def _read_cache(cache: Path) -> dict[str, Any] | None:
+    """The cache's content, if sealed by this user and of this version."""
     secret = _cache_secret()
     if secret is None:
         return None
@@ -124,17 +138,62 @@ def _read_cache(cache: Path, key: str) -> tuple[Show, tuple[Session, ...], Sessi
             log.debug("%s: not used (not sealed by this user)", cache)
             return None
         stored = pickle.loads(blob)  # noqa: S301 (sealed with this user's key)
-        if stored["version"] != _CACHE_VERSION or stored["key"] != key:
+        if not isinstance(stored, dict) or stored.get("version") != _CACHE_VERSION:
             return None
-        if not all(file_stamp(name) == stamp for name, stamp in stored["files"]):
+        if set(stored) != _CACHE_KEYS or len(stored["collection"]) != 3:
             return None
-        show, sessions, example = stored["collection"]
     except FileNotFoundError:
         return None
     except Exception as err:  # a cache: any damage means "load again"
         log.debug("%s: not used (%s)", cache, err)
         return None
-    return show, sessions, example
+    return dict(stored)
+
+
+def _unchanged(stamps: Iterable[tuple[str, _Stamp]]) -> bool:
+    return all(file_stamp(name) == stamp for name, stamp in stamps)
+
+
+def _reusable_sessions(stored: dict[str, Any], scan: _Scan) -> dict[Path, Session]:
+    """The cached sessions none of whose files changed: the session file, the files it
+    names, and its recordings folder's files (an audio file added counts)."""
+    if stored["base"] != scan.base:  # another program or settings: every file read again
+        return {}
+    _show, sessions, example = stored["collection"]
+    out = {}
+    for session in (*sessions, *([example] if example else [])):
+        named, folder, listing = stored["sessions"].get(str(session.source), ([], "", None))
+        if listing == scan.folders.get(folder, []) and _unchanged(named):
+            out[session.source] = session
+    return out
+
+
+def _write_cache(cache: Path, workspace: Workspace, scan: _Scan) -> None:
+    # not the settings, which may hold credentials
+    collection = (workspace.show, workspace.sessions, workspace.example)
+    files = [(str(p), file_stamp(str(p))) for p in _paths_in(workspace.show)]
+    sessions = {}
+    recordings = workspace.paths.recordings
+    for session in (*workspace.sessions, *([workspace.example] if workspace.example else [])):
+        named = [(str(p), file_stamp(str(p))) for p in _paths_in(session)]
+        folder = str(recordings / session.id)
+        sessions[str(session.source)] = (named, folder, scan.folders.get(folder, []))
+        files += named
+    data = {
+        "version": _CACHE_VERSION,
+        "base": scan.base,
+        "key": scan.key,
+        "files": files,
+        "collection": collection,
+        "sessions": sessions,
+    }
+    try:
+        secret = _cache_secret()
+        if secret is not None:
+            blob = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+            write_atomic(cache, _seal(secret, blob) + blob)
+    except (OSError, AudioArchiveError) as err:  # a read-only state folder: no cache
+        log.debug("%s: not written (%s)", cache, err)
 
 
 def _seal(secret: bytes, blob: bytes) -> bytes:
@@ -171,18 +230,19 @@ def _cache_secret() -> bytes | None:
 _SEAL_SIZE = hashlib.sha256().digest_size
 
 
-def _collection_key(settings: Settings) -> tuple[str, int]:
-    """The fingerprint of the folders a workspace is read from, and their newest file's
-    time (a cache made right after a change might not see the next one)."""
+def _scan_folders(settings: Settings) -> _Scan:
+    """The files of the folders a workspace is read from (``metadata/``, its sessions, each
+    folder of ``recordings/``), and the fingerprint of them all."""
     paths = settings.paths
-    entries: list[tuple[str, int, int]] = []
-    folders = [paths.sessions, paths.metadata]
+    folders: dict[str, list[_Entry]] = {}
+    names = [str(paths.sessions), str(paths.metadata)]
     try:
         with os.scandir(paths.recordings) as found:
-            folders += sorted(Path(e.path) for e in found if e.is_dir())
+            names += [e.path for e in found if e.is_dir()]
     except OSError:
         pass
-    for folder in folders:
+    for folder in names:
+        entries: list[_Entry] = []
         try:
             with os.scandir(folder) as found:
                 for entry in found:
@@ -192,32 +252,35 @@ def _collection_key(settings: Settings) -> tuple[str, int]:
                     entries.append((entry.path, info.st_size, info.st_mtime_ns))
         except OSError:
             continue
-    entries.sort()
-    newest = max((e[2] for e in entries), default=0)
-    return digest(program_stamp(), settings, entries), newest
+        entries.sort()
+        folders[folder] = entries
+    every = sorted(e for entries in folders.values() for e in entries)
+    newest = max((e[2] for e in every), default=0)
+    base = digest(program_stamp(), settings)
+    return _Scan(base, digest(base, every), newest, folders)
 
 
-def _named_files(workspace: Workspace) -> Iterator[Path]:
-    """Every file the show and the sessions name (artwork, jingles, recordings, transcripts)."""
-    sessions = (*workspace.sessions, *([workspace.example] if workspace.example else []))
-    items: tuple[Any, ...] = (workspace.show, *sessions)
-    for item in items:
-        for value in (getattr(item, f.name) for f in dataclasses.fields(item)):
-            values = value if isinstance(value, tuple) else (value,)
-            yield from (v for v in values if isinstance(v, Path))
+def _paths_in(item: Any) -> Iterator[Path]:
+    """Every file the show or a session names (session file, artwork, jingles, recordings,
+    transcript)."""
+    for value in (getattr(item, f.name) for f in dataclasses.fields(item)):
+        values = value if isinstance(value, tuple) else (value,)
+        yield from (v for v in values if isinstance(v, Path))
 
 
 # --- status -----------------------------------------------------------------------------------
 
 
-def published_ids(workspace: Workspace) -> frozenset[str]:
+def published_ids(
+    workspace: Workspace, records: Mapping[str, EpisodeRecord | None] | None = None
+) -> frozenset[str]:
     """Ids of the episodes whose current files are on the configured storage.
 
     The hook for the storage stage: it answers from its upload manifest (an episode
     is published when each of its current media files is there with the same
     SHA-256). Until then nothing is reported as published. Without ``[storage]``,
     ``feed/`` is the published tree, but nothing says it is served anywhere, so a
-    built episode stays "built".
+    built episode stays "built". ``records``: the build records already read, by id.
     """
     from audioarchive.storage import published_paths  # noqa: PLC0415 (see the imports)
 
@@ -226,7 +289,10 @@ def published_ids(workspace: Workspace) -> frozenset[str]:
         return frozenset()
     ids = set()
     for session in workspace.episodes:
-        record = load_record(workspace.paths.state, session.id)
+        if records is not None and session.id in records:
+            record = records[session.id]
+        else:
+            record = load_record(workspace.paths.state, session.id)
         if record and all(published.get(m.path) == m.sha256 for m in record.media):
             ids.add(session.id)
     return frozenset(ids)
@@ -247,10 +313,12 @@ def session_status(
 
 def list_sessions(workspace: Workspace) -> list[SessionSummary]:
     """Every session, oldest first, upcoming last. Speakers are the publishable names only."""
-    published = published_ids(workspace)
+    state = workspace.paths.state
+    records = {s.id: load_record(state, s.id) for s in workspace.sessions}  # each read once
+    published = published_ids(workspace, records)
     out = []
     for session in workspace.sessions:
-        record = load_record(workspace.paths.state, session.id)
+        record = records[session.id]
         out.append(
             SessionSummary(
                 id=session.id,
@@ -270,6 +338,7 @@ def list_sessions(workspace: Workspace) -> list[SessionSummary]:
 def describe_session(workspace: Workspace, session_id: str) -> dict[str, Any]:
     """Everything known about one session: metadata, files, URLs, checksums and loudness."""
     from audioarchive.archive.events import last_checks  # noqa: PLC0415 (see the imports)
+    from audioarchive.render.catalogue import full_entry  # noqa: PLC0415
 
     session = workspace.session(session_id)
     record = load_record(workspace.paths.state, session.id)
@@ -351,22 +420,87 @@ def search_sessions(workspace: Workspace, query: str) -> list[SearchResult]:
     results = []
     spoken = spoken_lines(workspace, terms)  # machine transcripts, from the FTS5 index
     for session in workspace.sessions:
+        lines = spoken.get(session.id, ())
+        if not _may_match(session, terms, lines):
+            continue  # a word is in none of its texts: no need to look item by item
         record = load_record(workspace.paths.state, session.id)
-        found: set[str] = set()
-        hits: list[SearchHit] = []
-        score = 0
-        for item in _searchable(session, record, spoken.get(session.id, ())):
-            matched = [t for t in terms if _find(item.folded, t) >= 0]
-            if not matched:
-                continue
-            found.update(matched)
-            score += _WEIGHTS[item.hit.field] * len(matched)
-            hits.append(_with_snippet(item, matched[0]))
-        if found == set(terms):
-            date = session.date.isoformat() if session.date else None
-            results.append(SearchResult(session.id, session.title, date, score, tuple(hits)))
+        result = _search_session(session, record, terms, lines)
+        if result is not None:
+            results.append(result)
     results.sort(key=lambda r: (-r.score, r.date or "9999", r.id))
     return results
+
+
+def _search_session(
+    session: Session,
+    record: EpisodeRecord | None,
+    terms: Sequence[str],
+    spoken: Sequence[SpokenHit] = (),
+) -> SearchResult | None:
+    """The session as a result, if every term begins a word of one of its texts."""
+    found: set[str] = set()
+    hits: list[SearchHit] = []
+    score = 0
+    for item in _searchable(session, record, spoken):
+        matched = [t for t in terms if _find(item.folded, t) >= 0]
+        if not matched:
+            continue
+        found.update(matched)
+        score += _WEIGHTS[item.hit.field] * len(matched)
+        hits.append(_with_snippet(item, matched[0]))
+    if found != set(terms):
+        return None
+    date = session.date.isoformat() if session.date else None
+    return SearchResult(session.id, session.title, date, score, tuple(hits))
+
+
+# --- the quick test before the search of one session -------------------------------------------
+
+_NOT_ALNUM = re.compile(r"[\W_]+")  # what str.isalnum() refuses (the same Unicode classes)
+#: Markdown that can take letters or digits out from between others: entities (``&eacute;``),
+#: links and images (``[…](…)``), autolinks (``<…>``), code fences' info strings (``` ```py ```).
+_WORD_MARKUP = re.compile(r"[&\[<`~]")
+
+
+def _may_match(session: Session, terms: Sequence[str], spoken: Sequence[SpokenHit] = ()) -> bool:
+    """Whether every term is in the session's texts once folded and squeezed (everything but
+    letters and digits left out); when not, some term begins no word of them, and the
+    session cannot match.
+
+    A term is letters and digits only, and matches only where it lies whole in one of the
+    folded texts, which squeezing keeps together. The description is read as written when
+    it holds no Markdown that drops letters or digits from the middle of a text
+    (:data:`_WORD_MARKUP`: then rendering only drops marks, or a list's number at the start
+    of a line), else rendered as the search renders it; a session with a transcript file is
+    always searched (its cues are read there).
+    """
+    if session.transcript is not None:
+        return True
+    description = session.description
+    if _WORD_MARKUP.search(description):
+        description = markdown_to_text(description)
+    texts = [session.title, description, *(line.text for line in spoken)]
+    texts += [_speaker_text(p) for p in session.speakers]
+    texts += session.topics
+    texts += [_venue_text(session.venue)] if session.venue else []
+    texts += [c.title for c in session.chapters]
+    texts += [_resource_text(r) for r in session.resources]
+    squeezed = _NOT_ALNUM.sub("", fold("\n".join(texts)))
+    return all(term in squeezed for term in terms)
+
+
+def _speaker_text(person: Person) -> str:
+    details = ", ".join(x for x in (person.role, person.affiliation) if x)
+    note = "" if person.publish_name else "; name not publishable"
+    return f"{person.name} ({details}{note})"
+
+
+def _venue_text(venue: Venue) -> str:
+    return ", ".join(x for x in (venue.name, venue.address) if x)
+
+
+def _resource_text(resource: Resource) -> str:
+    return f"{resource.title} <{resource.url}>"
 
 
 @dataclass(frozen=True)
@@ -379,6 +513,11 @@ class _Searchable:
 def _searchable(
     session: Session, record: EpisodeRecord | None, spoken: Sequence[SpokenHit] = ()
 ) -> Iterator[_Searchable]:
+    from audioarchive.render.catalogue import (  # noqa: PLC0415 (see the imports)
+        public_time,
+        published_chapter_starts,
+    )
+
     timeline = record.timeline if record else None
 
     def item(field_name: str, text: str, start: float | None = None) -> _Searchable:
@@ -390,20 +529,17 @@ def _searchable(
     if session.description:
         yield item("description", markdown_to_text(session.description))
     for person in session.speakers:
-        details = ", ".join(x for x in (person.role, person.affiliation) if x)
-        note = "" if person.publish_name else "; name not publishable"
-        yield item("speakers", f"{person.name} ({details}{note})")
+        yield item("speakers", _speaker_text(person))
     for topic in session.topics:
         yield item("topics", topic)
     if session.venue:
-        venue = session.venue
-        yield item("venue", ", ".join(x for x in (venue.name, venue.address) if x))
+        yield item("venue", _venue_text(session.venue))
     published = published_chapter_starts(session, record)
     for chapter, start in zip(session.chapters, published, strict=True):
         hit = item("chapters", chapter.title, round(chapter.start, 3))
         yield _Searchable(replace(hit.hit, published_start=start), hit.folded, hit.index)
     for resource in session.resources:
-        yield item("resources", f"{resource.title} <{resource.url}>")
+        yield item("resources", _resource_text(resource))
     for start, text in _transcript_lines(session):
         yield item("transcript", text, start)
     for line in spoken:  # already on the published timeline

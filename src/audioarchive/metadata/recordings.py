@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -32,27 +33,28 @@ def probe_recordings(
     problems: list[Problem] = []
     found: dict[str, tuple[AudioInfo, ...]] = {}
     cache = _ProbeCache(workspace.paths.state / "probe-cache.json")
+    rel = workspace.paths.rel  # names in messages only: it resolves both paths
     for session in sessions:
         infos: list[AudioInfo] = []
         for part in session.recording:
-            label = workspace.paths.rel(part)
-            if part.stat().st_size == 0:
+            stat = part.stat()
+            if stat.st_size == 0:
                 problems.append(
-                    Problem(label, "", "empty file (0 bytes); expected a recording: copy it again")
+                    Problem(
+                        rel(part), "", "empty file (0 bytes); expected a recording: copy it again"
+                    )
                 )
                 continue
             try:
-                infos.append(cache.probe(tools, part, label))
+                infos.append(cache.probe(tools, part, stat, rel))
             except AudioInputError as err:
                 message = err.message.removeprefix(f"{part.name}: ")
-                problems.append(Problem(label, "", message))
+                problems.append(Problem(rel(part), "", message))
         if len(infos) != len(session.recording):
             continue
         problems.extend(check_times(workspace, session, infos))
         if session.transcript is not None:
-            problems.extend(
-                check_transcript(session.transcript, workspace.paths.rel(session.transcript))
-            )
+            problems.extend(check_transcript(session.transcript, rel(session.transcript)))
         found[session.id] = tuple(infos)
     if remember:
         cache.save()
@@ -69,6 +71,7 @@ class _ProbeCache:
         self.path = path
         self.entries: dict[str, dict[str, Any]] = {}
         self.changed = False
+        self.folders: dict[str, str] = {}  # each folder's real path, found once
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if isinstance(data, dict):
@@ -76,9 +79,10 @@ class _ProbeCache:
         except (OSError, ValueError):
             pass
 
-    def probe(self, tools: Tools, part: Path, label: str) -> AudioInfo:
-        stat = part.stat()
-        key = str(part.resolve())
+    def probe(
+        self, tools: Tools, part: Path, stat: os.stat_result, rel: Callable[[Path], str]
+    ) -> AudioInfo:
+        key = real_path(str(part), self.folders)
         entry = self.entries.get(key)
         if (
             entry
@@ -90,7 +94,7 @@ class _ProbeCache:
             except TypeError:
                 pass  # written by another version
         info = probe(tools, part)
-        _warn_if_truncated(part, label)
+        _warn_if_truncated(part, rel(part))
         fields = {k: v for k, v in asdict(info).items() if k != "path"}
         self.entries[key] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "info": fields}
         self.changed = True
@@ -101,6 +105,21 @@ class _ProbeCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             text = json.dumps(self.entries, sort_keys=True, indent=1)
             write_atomic(self.path, text.encode("utf-8"))
+
+
+def real_path(path: str, folders: dict[str, str]) -> str:
+    """``str(Path(path).resolve())``, each folder resolved once for all the parts below it
+    (kept in ``folders``): a link is followed where it is, any other name is added to its
+    folder's real path. 500 sessions' parts: one ``lstat`` each instead of one per folder
+    of their path."""
+    # os.path, not pathlib: no Path object made for each of thousands of parts
+    parent, name = os.path.split(path)
+    if name in ("", ".", "..") or os.path.islink(path):  # noqa: PTH114
+        return os.path.realpath(path)
+    real = folders.get(parent)
+    if real is None:
+        real = folders[parent] = real_path(parent, folders) if parent else os.getcwd()  # noqa: PTH109
+    return os.path.join(real, name)  # noqa: PTH118
 
 
 def wav_data_shortfall(path: Path) -> int:
@@ -138,24 +157,22 @@ def _warn_if_truncated(part: Path, label: str) -> None:
 
 def check_times(workspace: Workspace, session: Session, infos: list[AudioInfo]) -> list[Problem]:
     """Trims, redactions and chapters must fall within the joined recording."""
-    label = workspace.paths.rel(session.source)
     total = sum(i.duration for i in infos)
-    length = format_time(total)
-    problems: list[Problem] = []
+    found: list[tuple[str, str]] = []  # (field, message)
     if total < MIN_DURATION:
-        problems.append(
-            Problem(
-                label,
-                "recording",
-                f"lasts {total:.2f} s; expected at least {MIN_DURATION:.0f} s of audio",
-            )
+        found.append(
+            ("recording", f"lasts {total:.2f} s; expected at least {MIN_DURATION:.0f} s of audio")
         )
     starts = [("trim.start", session.trim.start)] if session.trim.start is not None else []
     starts += [(f"redactions[{i}].start", r.start) for i, r in enumerate(session.redactions)]
     starts += [(f"{c.label(i + 1)}, start", c.start) for i, c in enumerate(session.chapters)]
-    problems.extend(
-        Problem(label, field, f"{format_time(start)} is past the end of the recording ({length})")
+    length = format_time(total)
+    found.extend(
+        (field, f"{format_time(start)} is past the end of the recording ({length})")
         for field, start in starts
         if start >= total
     )
-    return problems
+    if not found:
+        return []
+    label = workspace.paths.rel(session.source)
+    return [Problem(label, field, message) for field, message in found]

@@ -16,14 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
-
-import yaml
-
-try:  # libyaml's parser: ten times faster, which counts for hundreds of session files
-    from yaml import CSafeLoader as SafeLoader
-except ImportError:  # pragma: no cover (PyYAML built without libyaml)
-    from yaml import SafeLoader  # type: ignore[assignment]
+from typing import TYPE_CHECKING, Any, Literal
 
 from audioarchive.common.text import SLUG, natural_sorted, slugify
 from audioarchive.common.validation import FieldReader, describe, did_you_mean, format_time
@@ -45,6 +38,9 @@ from audioarchive.metadata.feedmeta import (
     read_rhythm,
     read_txt,
 )
+
+if TYPE_CHECKING:
+    import yaml
 
 AUDIO_EXTENSIONS = frozenset(
     {
@@ -353,9 +349,17 @@ class Workspace:
 # --- loading -----------------------------------------------------------------------------------
 
 
-def load_workspace(root: Path, settings: Settings | None = None) -> Workspace:
-    """Load and validate the workspace at ``root``; raise ``ConfigError``/``SessionError``."""
+def load_workspace(
+    root: Path, settings: Settings | None = None, *, unchanged: Mapping[Path, Session] | None = None
+) -> Workspace:
+    """Load and validate the workspace at ``root``; raise ``ConfigError``/``SessionError``.
+
+    ``unchanged``: sessions loaded earlier from files that did not change since (nor any
+    file they depend on), by session file: taken as they are instead of reading their file
+    again; the checks that span files are made as always.
+    """
     settings = settings or load_settings(root)
+    known = unchanged or {}
     paths = settings.paths
     problems: list[Problem] = []
     show = _load_show(paths.podcast, paths.metadata, paths.rel(paths.podcast), problems)
@@ -370,7 +374,7 @@ def load_workspace(root: Path, settings: Settings | None = None) -> Workspace:
         for path in sorted(paths.sessions.glob("*.y*ml")):
             if path.suffix not in (".yaml", ".yml"):
                 continue
-            session = _load_session(path, settings, problems)
+            session = known.get(path) or _load_session(path, settings, problems)
             if session is not None:
                 sessions.append(session)
     _check_collection(sessions, settings, problems)
@@ -396,8 +400,24 @@ def _session_order(session: Session) -> tuple[int, float, str]:
     return (0, session.date.timestamp(), session.id)
 
 
+def _safe_loader() -> Any:
+    """libyaml's parser: ten times faster, which counts for hundreds of session files.
+
+    PyYAML is imported on first use: a command answered from the collection cache reads
+    no YAML."""
+    import yaml  # noqa: PLC0415
+
+    try:
+        from yaml import CSafeLoader  # noqa: PLC0415
+    except ImportError:  # pragma: no cover (PyYAML built without libyaml)
+        return yaml.SafeLoader
+    return CSafeLoader
+
+
 def read_yaml(path: Path, label: str, problems: list[Problem]) -> Mapping[str, Any] | None:
     """Parse one YAML file safely; report why it cannot be read."""
+    import yaml  # noqa: PLC0415 (see _safe_loader)
+
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -412,7 +432,7 @@ def read_yaml(path: Path, label: str, problems: list[Problem]) -> Mapping[str, A
         )
         return None
     try:
-        data = yaml.load(text.removeprefix("\ufeff"), Loader=SafeLoader)
+        data = yaml.load(text.removeprefix("\ufeff"), Loader=_safe_loader())  # noqa: S506 (safe)
     except yaml.YAMLError as err:
         problems.append(yaml_problem(label, text, err))
         return None
@@ -864,8 +884,10 @@ def _chapter_label(lines: list[int]) -> Callable[[int, Mapping[str, Any]], str]:
 
 def _item_lines(path: Path, key: str) -> list[int]:
     """The line (from 1) of each item of the top-level list ``key`` in a YAML file."""
+    import yaml  # noqa: PLC0415 (see _safe_loader)
+
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=SafeLoader)
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_safe_loader())
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return []
     if not isinstance(root, yaml.MappingNode):

@@ -32,7 +32,7 @@ from audioarchive.common.text import sha256_bytes, sha256_file
 from audioarchive.common.validation import format_time
 from audioarchive.common.writing import atomic_path, remove_temporaries, write_atomic
 from audioarchive.errors import AudioArchiveError, InputError, SessionError
-from audioarchive.ffmpeg import AudioInfo, Tools, find_damage, find_tools
+from audioarchive.ffmpeg import TOOLS_CACHE, AudioInfo, Tools, find_damage, find_tools
 from audioarchive.metadata.episode import (
     Episode,
     EpisodeRecord,
@@ -146,7 +146,8 @@ def build(
     encoders = ["libmp3lame", "flac"] + (
         ["libopus"] if "opus" in workspace.settings.audio.extra_formats else []
     )
-    tools = find_tools(workspace.settings.tools, encoders=encoders)
+    cache = None if dry_run else paths.state / TOOLS_CACHE  # a dry run writes nothing
+    tools = find_tools(workspace.settings.tools, encoders=encoders, cache=cache)
     infos = probe_recordings(workspace, tools, selected, remember=not dry_run)
     check_transcription(workspace, selected)  # a missing model: exit 3 before any work
     if dry_run:

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from audioarchive.archive.events import record_ingest
-from audioarchive.archive.fixity import RECORDING_SUMS, read_recording_sums, write_recording_sums
+from audioarchive.archive.fixity import read_recording_sums, write_recording_sums
 from audioarchive.common.text import SLUG, natural_key, sha256_file
 from audioarchive.common.writing import atomic_path
-from audioarchive.config import Settings
+from audioarchive.config import RECORDING_SUMS, Settings
 from audioarchive.errors import AudioArchiveError, InputError, Problem
 from audioarchive.ffmpeg import AudioInfo, Tools, find_tools, probe
 from audioarchive.metadata.recorder_clock import (

@@ -9,7 +9,9 @@ compares the object's SHA-256 metadata instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import functools
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -18,7 +20,7 @@ from audioarchive._version import __version__
 from audioarchive.common.mediatypes import IMMUTABLE, cache_control, media_type
 from audioarchive.common.text import sha256_file
 from audioarchive.common.writing import TEMP_PREFIX
-from audioarchive.storage.manifest import LocalHash, Manifest, file_identity
+from audioarchive.storage.manifest import LocalHash, Manifest
 
 Phase = Literal["media", "pages", "feed"]
 PHASES: tuple[Phase, ...] = ("media", "pages", "feed")
@@ -159,34 +161,66 @@ def phase_of(relpath: str) -> Phase:
 
 
 def scan_tree(root: Path, hashes: dict[str, LocalHash], *, public: bool) -> dict[str, LocalFile]:
-    """Every file under ``root`` with its checksum; ``hashes`` is the cache, updated in place."""
+    """Every file under ``root`` with its checksum; ``hashes`` is the cache, updated in place.
+
+    Files and links to files, in every folder but linked ones; names starting with a dot or
+    the temporary prefix are left out."""
     files: dict[str, LocalFile] = {}
     if not root.is_dir():
         hashes.clear()
         return files
     seen: set[str] = set()
-    for path in sorted(root.rglob("*")):
-        if not path.is_file() or path.name.startswith((TEMP_PREFIX, ".")):
-            continue
-        relpath = path.relative_to(root).as_posix()
-        size, mtime_ns = file_identity(path)
+    for relpath, entry in sorted(_tree_files(str(root), ""), key=lambda f: f[0].split("/")):
+        info = entry.stat()
+        size, mtime_ns = info.st_size, info.st_mtime_ns
+        path = Path(entry.path)
         cached = hashes.get(relpath)
         if cached is None or (cached.size, cached.mtime_ns) != (size, mtime_ns):
             cached = LocalHash(size, mtime_ns, sha256_file(path))
             hashes[relpath] = cached
         seen.add(relpath)
+        content_type, cache_rule, phase = _headers(_suffix(entry.name))
         files[relpath] = LocalFile(
             relpath=relpath,
             path=path,
             size=size,
             sha256=cached.sha256,
-            content_type=media_type(relpath),
-            cache_control=cache_control(relpath) if public else None,
-            phase=phase_of(relpath),
+            content_type=content_type,
+            cache_control=cache_rule if public else None,
+            phase=phase,
         )
     for stale in set(hashes) - seen:
         del hashes[stale]
     return files
+
+
+def _tree_files(folder: str, prefix: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """(relative path, entry) of the files under ``folder`` (os.scandir: thousands of files,
+    no Path object for each)."""
+    try:
+        with os.scandir(folder) as found:
+            entries = list(found)
+    except PermissionError:  # as pathlib's glob: a folder that cannot be read is left out
+        return
+    for entry in entries:
+        relpath = prefix + entry.name
+        if entry.is_dir() and not entry.is_symlink():
+            yield from _tree_files(entry.path, relpath + "/")
+        elif entry.is_file() and not entry.name.startswith((TEMP_PREFIX, ".")):
+            yield relpath, entry
+
+
+def _suffix(name: str) -> str:
+    """``PurePosixPath(name).suffix``."""
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
+
+
+@functools.cache
+def _headers(suffix: str) -> tuple[str, str, Phase]:
+    """Media type, cache rule and phase of the files with this suffix."""
+    name = f"file{suffix}"
+    return media_type(name), cache_control(name), phase_of(name)
 
 
 def plan_changes(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -25,6 +23,10 @@ def public_url(base: str, relpath: str) -> str:
 
 def fetch_range(url: str, *, timeout: float, last: int = 1) -> RangeAnswer:
     """GET the first bytes of ``url`` with ``Range: bytes=0-last``; raise ``OSError`` if down."""
+    # imported here: a build, or a publish with nothing to send, never loads the HTTP client
+    import urllib.error  # noqa: PLC0415
+    import urllib.request  # noqa: PLC0415
+
     request = urllib.request.Request(  # noqa: S310 (the URL is ours: http(s) checked in config)
         url,
         headers={"Range": f"bytes=0-{last}", "User-Agent": "audioarchive (publish check)"},

@@ -124,8 +124,9 @@ class _Job:
     manifest_file: Path
     public_base: str | None  # where the tree's objects are read by anyone (public target only)
     manifest: Manifest
-    bucket: Bucket | None = None  # sends, with patient retries
+    bucket: Bucket | None = None  # sends, with patient retries (made when first needed)
     probe: Bucket | None = None  # lists and HEADs, failing fast
+    open_bucket: Callable[[], Bucket] | None = None  # makes ``bucket``
     remote: dict[str, RemoteObject] = field(default_factory=dict)
     local: dict[str, LocalFile] = field(default_factory=dict)
     changes: list[Change] = field(default_factory=list)
@@ -179,7 +180,7 @@ class Connection:
     def open(self) -> None:
         started = time.monotonic()
         for job in self.jobs:
-            job.probe, job.bucket = open_buckets(job.target)
+            job.probe, job.open_bucket = open_probe(job.target)
         for job in self.jobs:
             job.remote = _probe(job).list_objects()
         self.preflight_seconds = time.monotonic() - started
@@ -212,7 +213,14 @@ class Connection:
 
 
 def open_buckets(target: Target) -> tuple[Bucket, Bucket]:
-    """Two clients for ``target``: one failing fast (preflight, HEADs), one patient (sends).
+    """Two clients for ``target``: one failing fast (preflight, HEADs), one patient (sends)."""
+    probe, open_bucket = open_probe(target)
+    return probe, open_bucket()
+
+
+def open_probe(target: Target) -> tuple[Bucket, Callable[[], Bucket]]:
+    """The client failing fast (preflight, listings, HEADs), and what makes the patient one
+    (sends): a publish with nothing to send never makes it.
 
     boto3 is imported here, when storage is actually used: it takes a third of a
     second, which only publish and verify --remote pay.
@@ -220,12 +228,14 @@ def open_buckets(target: Target) -> tuple[Bucket, Bucket]:
     from audioarchive.storage.s3 import Bucket, new_session  # noqa: PLC0415
 
     session = new_session(target)
-    return Bucket(target, preflight=True, session=session), Bucket(target, session=session)
+    return Bucket(target, preflight=True, session=session), lambda: Bucket(target, session=session)
 
 
 def _bucket(job: _Job) -> Bucket:
     if job.bucket is None:
-        raise RuntimeError("the storage client is not open")
+        if job.open_bucket is None:
+            raise RuntimeError("the storage client is not open")
+        job.bucket = job.open_bucket()
     return job.bucket
 
 
@@ -391,10 +401,9 @@ def _publish_public(job: _Job, progress: PhaseProgress) -> None:
 
 
 def _clean_incomplete(job: _Job) -> int:
-    bucket = _bucket(job)
-    uploads = bucket.incomplete_uploads()
+    uploads = _probe(job).incomplete_uploads()  # a listing, as the preflight's
     for key, upload_id in uploads:
-        bucket.abort_multipart(key, upload_id)
+        _bucket(job).abort_multipart(key, upload_id)
         log.info("storage: removed an incomplete upload of %s left by an interrupted run", key)
     return len(uploads)
 

@@ -92,8 +92,10 @@ def spoken_lines(workspace: Workspace, terms: Sequence[str]) -> dict[str, list[S
     up to date first: cheap when nothing changed)."""
     keys = {}
     for session in workspace.episodes:
+        if not wants_machine_transcript(workspace, session):
+            continue  # checked first: no record read for a collection without transcription
         record = load_record(workspace.paths.state, session.id)
-        if record is None or not wants_machine_transcript(workspace, session):
+        if record is None:
             continue
         choice = choose_engine(workspace.settings, workspace.show, session)
         key = transcript_key(choice, record.audio_key)

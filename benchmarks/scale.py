@@ -58,9 +58,6 @@ TARGETS = {
     "publish, nothing changed": 3.0,
 }
 MEMORY_TARGET_MB = 300
-# The commands run as in a user's shell: Python keeps the compiled modules it reads (a
-# machine that sets PYTHONDONTWRITEBYTECODE would compile all of them again every time).
-COMMAND_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 @dataclass
@@ -166,6 +163,12 @@ def make_workspace(root: Path, sessions: int, seconds: float, server: S3Server) 
     (root / "tone.wav").unlink()
 
 
+def _user_env() -> dict[str, str]:
+    """The commands run as in a user's shell: Python keeps the compiled modules it reads (a
+    machine that sets PYTHONDONTWRITEBYTECODE would compile all of them again every time)."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def measure(label: str, root: Path, args: list[str], work: Path) -> Step:
     stats = work / f"stats-{root.name}.json"
     out = work / f"out-{root.name}.txt"
@@ -174,7 +177,7 @@ def measure(label: str, root: Path, args: list[str], work: Path) -> Step:
             [*MEASURE, str(stats), "--", *AUDIOARCHIVE, "-w", str(root), *args],
             check=False,
             stdout=stdout,
-            env=COMMAND_ENV,
+            env=_user_env(),
         ).returncode
     if code != 0:
         raise SystemExit(f"{label}: exit {code}\n{out.read_text()[-2000:]}")

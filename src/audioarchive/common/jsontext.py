@@ -96,14 +96,6 @@ def _float(value: float) -> str:
 def _key(key: object) -> str:
     if isinstance(key, str):
         return key
-    if key is None:
-        return "null"
-    if key is True:
-        return "true"
-    if key is False:
-        return "false"
-    if isinstance(key, int):
-        return int.__repr__(key)
-    if isinstance(key, float):
-        return _float(key)
+    if key is None or isinstance(key, int | float):  # bool is an int: "true", "false"
+        return _scalar(key, "", sort_keys=False)
     raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")

@@ -11,9 +11,9 @@ The names below are re-exported lazily: ``list``, which only reads the manifest
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from audioarchive.common.lazy import lazy_exports
 from audioarchive.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -50,13 +50,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS, globals())
 
 
 def published_paths(workspace: Workspace) -> dict[str, str] | None:

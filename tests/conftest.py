@@ -12,7 +12,7 @@ from hypothesis import settings as hypothesis_settings
 
 from audioarchive.config import ToolSettings
 from audioarchive.ffmpeg import Tools, find_tools
-from tests.helpers import Ws, new_workspace
+from tests.helpers import Ws, copy_workspace, new_workspace
 
 # Property tests: the same examples on every run of `make test` (derandomized, no example
 # database), so the suite never passes or fails at random; examples found by exploration are
@@ -94,6 +94,4 @@ def built_template(tmp_path_factory: pytest.TempPathFactory, tools: Tools) -> Pa
 @pytest.fixture
 def built(built_template: Path, tmp_path: Path) -> Ws:
     """A private copy of the built workspace, safe to modify."""
-    root = tmp_path / "ws"
-    shutil.copytree(built_template, root, symlinks=True)
-    return Ws(root)
+    return copy_workspace(built_template, tmp_path / "ws")

@@ -128,6 +128,12 @@ class Ws:
         return run_cli(["--workspace", str(self.root), *args], **kwargs)
 
 
+def copy_workspace(template: Path, root: Path) -> Ws:
+    """A private copy at ``root`` of a workspace built once (links kept as links)."""
+    shutil.copytree(template, root, symlinks=True)
+    return Ws(root)
+
+
 def new_workspace(root: Path, show: dict[str, Any] | None = None, toml: str = "") -> Ws:
     (root / "metadata" / "sessions").mkdir(parents=True, exist_ok=True)
     (root / "recordings").mkdir(exist_ok=True)

@@ -8,7 +8,6 @@ when Chromium or Playwright is missing.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 
 from audioarchive.inspect.server import ServeConfig, serve_in_thread
 from tests.browser.workspace import dress
-from tests.helpers import Ws
+from tests.helpers import copy_workspace
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright, Request, Route
@@ -82,9 +81,8 @@ def site(
     chromium: str, built_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Site]:
     """The dressed sample workspace, built, its feed/ served by audioarchive.inspect.server."""
-    root = tmp_path_factory.mktemp("pages") / "ws"
-    shutil.copytree(built_template, root, symlinks=True)
-    ws = dress(Ws(root))
+    ws = dress(copy_workspace(built_template, tmp_path_factory.mktemp("pages") / "ws"))
+    root = ws.root
     result = ws.run("build")
     assert result.exit_code == 0, result.output
     config = ServeConfig(root=root / "feed", base_url="http://localhost:8000")

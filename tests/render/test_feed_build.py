@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import shutil
 from pathlib import Path
 
 import feedparser
@@ -14,7 +13,7 @@ from audioarchive.ffmpeg import Tools
 from audioarchive.metadata.episode import load_record
 from audioarchive.metadata.transcript import parse_vtt
 from tests.feed_helpers import item_spans
-from tests.helpers import SHOW, Ws, assert_never_named, new_workspace
+from tests.helpers import SHOW, Ws, assert_never_named, copy_workspace, new_workspace
 
 NS = {"podcast": "https://podcastindex.org/namespace/1.0"}
 BASE = "http://localhost:8000"
@@ -70,9 +69,7 @@ def rich_template(tmp_path_factory: pytest.TempPathFactory, tools: Tools) -> Pat
 
 @pytest.fixture
 def rich(rich_template: Path, tmp_path: Path) -> Ws:
-    root = tmp_path / "ws"
-    shutil.copytree(rich_template, root, symlinks=True)
-    return Ws(root)
+    return copy_workspace(rich_template, tmp_path / "ws")
 
 
 def test_the_built_feed_validates_and_points_to_real_files(rich: Ws) -> None:

@@ -199,7 +199,8 @@ def _write_generated(ctx: _Context, publication: Publication) -> list[str]:
     groups = _Groups(ctx, _group_keys(ctx, publication, view, inputs))
     log.debug("generated files: %d of %d groups to render", *groups.count())
     groups.write(paths.feed, _render_public_groups(view, groups.stale))
-    groups.write(paths.archive, _render_archive_groups(publication, paths.archive, groups))
+    groups.write(paths.archive, _render_archive_groups(publication, groups))
+    groups.write(paths.archive, _render_archive_manifest(publication, paths.archive, groups))
     removed = _prune_feed(ctx.workspace, publication, groups.names(_FEED))
     ctx.stamps.groups = groups.done
     ctx.stamps.outputs = {"inputs": inputs, "trees": tree_stamp(paths.feed, paths.archive)}
@@ -322,12 +323,11 @@ def _render_public_groups(
 
 
 def _render_archive_groups(
-    publication: Publication, archive: Path, groups: _Groups
+    publication: Publication, groups: _Groups
 ) -> dict[str, dict[str, bytes]]:
-    """The files of ``archive/`` of each stale group, and its manifest, by group."""
+    """The files of ``archive/`` of each stale group, by group."""
     from audioarchive.archive.sidecar import (  # noqa: PLC0415 (as above)
         render_archive_catalog,
-        render_archive_manifest,
         render_episode_archive,
     )
 
@@ -338,11 +338,18 @@ def _render_archive_groups(
             out[name] = render_episode_archive(episode, publication)
     if groups.stale("archive:catalog"):
         out["archive:catalog"] = {"catalog.json": render_archive_catalog(publication)}
-    digests = groups.digests(_ARCHIVE)
-    digests.update((p, sha256_bytes(d)) for files in out.values() for p, d in files.items())
-    manifest = render_archive_manifest(publication, archive, digests)
-    out[_MANIFEST_GROUP] = {MANIFEST: manifest}
     return out
+
+
+def _render_archive_manifest(
+    publication: Publication, archive: Path, groups: _Groups
+) -> dict[str, dict[str, bytes]]:
+    """The manifest of ``archive/``, from the SHA-256 of every file of its groups as written
+    (kept or just written: each hashed once, when written)."""
+    from audioarchive.archive.sidecar import render_archive_manifest  # noqa: PLC0415
+
+    manifest = render_archive_manifest(publication, archive, groups.digests(_ARCHIVE))
+    return {_MANIFEST_GROUP: {MANIFEST: manifest}}
 
 
 def _record_creations(workspace: Workspace, results: Sequence[EpisodeResult]) -> None:

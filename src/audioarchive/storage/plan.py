@@ -179,7 +179,7 @@ def scan_tree(root: Path, hashes: dict[str, LocalHash], *, public: bool) -> dict
             cached = LocalHash(size, mtime_ns, sha256_file(path))
             hashes[relpath] = cached
         seen.add(relpath)
-        content_type, cache_rule, phase = _headers(_suffix(entry.name))
+        content_type, cache_rule, phase = _headers(PurePosixPath(entry.name).suffix)
         files[relpath] = LocalFile(
             relpath=relpath,
             path=path,
@@ -208,12 +208,6 @@ def _tree_files(folder: str, prefix: str) -> Iterator[tuple[str, os.DirEntry[str
             yield from _tree_files(entry.path, relpath + "/")
         elif entry.is_file() and not entry.name.startswith((TEMP_PREFIX, ".")):
             yield relpath, entry
-
-
-def _suffix(name: str) -> str:
-    """``PurePosixPath(name).suffix``."""
-    dot = name.rfind(".")
-    return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
 @functools.cache

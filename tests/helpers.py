@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,6 +128,21 @@ class Ws:
 
     def run(self, *args: str, **kwargs: Any) -> Result:
         return run_cli(["--workspace", str(self.root), *args], **kwargs)
+
+
+@contextlib.contextmanager
+def held_by_another(lock: Path, holder: str) -> Iterator[None]:
+    """The lock file ``lock`` held as another process holds it (a lock on a file opened
+    apart: this process's own locks are re-entrant), ``holder`` written as the refusal
+    names it ("publish (pid 4242)")."""
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(fd, f"{holder}\n".encode())
+        yield
+    finally:
+        os.close(fd)
 
 
 def copy_workspace(template: Path, root: Path) -> Ws:

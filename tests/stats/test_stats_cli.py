@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import fcntl
 import http.client
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from audioarchive.inspect.server import ServeConfig, serve_in_thread
-from tests.helpers import Ws
+from tests.helpers import Ws, held_by_another
 
 OVERCAST = "Overcast/3.0 (+http://overcast.fm/; iOS podcast app)"
 ANTENNAPOD = "AntennaPod/3.4.0 (Linux; Android 14) ExoPlayerLib/2.19.1"
@@ -128,15 +126,8 @@ def test_a_workspace_never_built_is_refused(workspace: Ws, tmp_path: Path) -> No
 
 def test_one_stats_run_at_a_time(workspace: Ws) -> None:
     # another run holds the lock: flock on another open file, as another process would
-    folder = workspace.root / ".audioarchive" / "stats"
-    folder.mkdir(parents=True)
-    fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        os.write(fd, b"stats (pid 1)\n")
+    with held_by_another(workspace.root / ".audioarchive" / "stats" / "lock", "stats (pid 1)"):
         refused = workspace.run("stats")
-    finally:
-        os.close(fd)
     assert refused.exit_code == 2
     assert "another audioarchive stats (pid 1) is working in this workspace" in refused.output
     assert workspace.run("stats").exit_code == 0  # released

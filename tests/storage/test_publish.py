@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import shutil
 
 import pytest
@@ -12,7 +10,7 @@ import pytest
 from audioarchive.common.mediatypes import IMMUTABLE, SHORT, cache_control, media_type
 from audioarchive.common.text import sha256_file
 from audioarchive.storage.manifest import manifest_path, read_manifest
-from tests.helpers import Ws
+from tests.helpers import Ws, held_by_another
 from tests.storage.conftest import storage_toml
 from tests.storage.helpers import (
     enclosures,
@@ -262,14 +260,8 @@ def test_a_feed_is_never_sent_when_its_media_are_not_public(
 
 
 def test_publish_refuses_while_another_holds_the_workspace(s3_ws: Ws, seaweedfs: S3Server) -> None:
-    lock = s3_ws.root / ".audioarchive" / "lock"
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        os.write(fd, b"publish (pid 4242)\n")
+    with held_by_another(s3_ws.root / ".audioarchive" / "lock", "publish (pid 4242)"):
         result = s3_ws.run("publish")
-    finally:
-        os.close(fd)
     assert result.exit_code == 2
     assert "another audioarchive publish (pid 4242) is working in this workspace" in result.output
 
